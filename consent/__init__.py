@@ -1,0 +1,1 @@
+"""Consents: the catalogue of kinds and versioned texts, records with evidence, claims."""

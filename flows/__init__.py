@@ -1,0 +1,1 @@
+"""What a person does: registration, SMS password, password change, activation, sign-in."""

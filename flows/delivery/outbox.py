@@ -1,0 +1,41 @@
+"""The outbox: a message is a row written in the same transaction as its cause."""
+
+from __future__ import annotations
+
+from sqlalchemy import Index
+
+from idp.clock import utcnow
+from idp.db import UTCDateTime, db
+
+
+class OutboxMessage(db.Model):
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_pending", "sent_at", "dead_at", "next_attempt_at"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    channel = db.Column(db.String(10), nullable=False)  # sms | email
+    recipient = db.Column(db.String(320), nullable=False)
+    subject = db.Column(db.String(300), nullable=True)
+    body_text = db.Column(db.Text, nullable=False)
+    body_html = db.Column(db.Text, nullable=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    next_attempt_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    claimed_until = db.Column(UTCDateTime, nullable=True)
+    sent_at = db.Column(UTCDateTime, nullable=True)
+    dead_at = db.Column(UTCDateTime, nullable=True)
+    last_error = db.Column(db.String(300), nullable=True)
+
+
+def enqueue_sms(to: str, text: str) -> OutboxMessage:
+    """Queue an SMS in the caller's transaction; the caller commits."""
+    message = OutboxMessage(channel="sms", recipient=to, body_text=text)
+    db.session.add(message)
+    return message
+
+
+def enqueue_email(to: str, subject: str, text: str, html: str | None = None) -> OutboxMessage:
+    """Queue an e-mail in the caller's transaction; the caller commits."""
+    message = OutboxMessage(channel="email", recipient=to, subject=subject, body_text=text, body_html=html)
+    db.session.add(message)
+    return message

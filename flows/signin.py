@@ -1,0 +1,43 @@
+"""The rule behind the sign-in form: who is this, and may they in?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from idp.accounts import find_by_login
+from idp.clock import utcnow
+from idp.db import db
+from idp.lifecycle import ACTIVE, CONFIRMED, state
+from idp.models import Account
+from idp.services import services
+
+
+class SignInRefused(Exception):
+    """The message key says why; it is shown on the page."""
+
+    def __init__(self, message_key: str) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
+
+
+@dataclass
+class SignedIn:
+    account: Account
+    method: str  # RFC 8176 amr value
+
+
+def sign_in_with_password(login: str, password: str) -> SignedIn:
+    """Check a login and password; the same refusal whether the login exists or not."""
+    account = find_by_login(login)
+    passwords = services().passwords
+    if not passwords.verify(account.password_hash if account else None, password):
+        raise SignInRefused("bad_credentials")
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash(password)
+        db.session.commit()
+    current = state(account, utcnow())
+    if current == CONFIRMED and account.email_verified_at is None:
+        raise SignInRefused("not_activated")
+    if current != ACTIVE:
+        raise SignInRefused("bad_credentials")
+    return SignedIn(account, "pwd")

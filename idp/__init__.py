@@ -1,0 +1,1 @@
+"""lk-idp: the OpenID Connect provider behind «Ваш личный кабинет»."""

@@ -1,0 +1,123 @@
+"""The app factory: settings in, a wired Flask app out."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from flows.messages import MESSAGES
+from idp.db import db, migrate
+from idp.keys import KeyRing
+from idp.oidc import views as oidc_views
+from idp.oidc.discovery import discovery_body
+from idp.oidc.server import build_server
+from idp.passwords import Passwords
+from idp.services import Services
+from idp.settings import Settings, load_settings
+from idp.store import StoreUnavailable, make_store
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+log = logging.getLogger("idp")
+
+
+def _blueprints(settings: Settings):
+    from flows.account import bp as account_bp
+    from flows.login import bp as login_bp
+
+    yield oidc_views.bp
+    yield login_bp
+    yield account_bp
+    if settings.development:
+        from idp.demo import bp as demo_bp
+
+        yield demo_bp
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(
+        "idp",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    secure_cookies = not settings.development and settings.issuer.startswith("https://")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=_database_uri(settings.database_url),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_NAME="lk_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=secure_cookies,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=settings.session_ttl,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    import consent.records  # noqa: F401  (models register with the metadata)
+    import flows.delivery.outbox  # noqa: F401
+    import idp.models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    app.extensions["idp"] = Services(
+        settings=settings,
+        store=make_store(settings),
+        passwords=Passwords.from_settings(settings),
+        keyring=KeyRing(settings.signing_key_files),
+        discovery_body=discovery_body(settings.issuer),
+    )
+    app.extensions["idp.oauth"] = build_server(app)
+    for blueprint in _blueprints(settings):
+        app.register_blueprint(blueprint)
+    csrf.exempt(oidc_views.bp)
+
+    from idp.cli import register_cli
+
+    register_cli(app)
+    _register_error_pages(app)
+    return app
+
+
+def _database_uri(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("error.html", message="Страница устарела. Обновите её и повторите."), 400
+
+    @app.errorhandler(StoreUnavailable)
+    def store_down(error):
+        log.error("short-lived store unavailable")
+        return render_template("error.html", message=MESSAGES["store_unavailable"]), 503
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("error.html", message="Страница не найдена."), 404
+
+    @app.errorhandler(405)
+    def not_allowed(error):
+        return render_template("error.html", message="Так обратиться к этой странице нельзя."), 405
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        from werkzeug.exceptions import HTTPException
+
+        if isinstance(error, HTTPException):
+            return error
+        log.exception("unhandled error")
+        db.session.rollback()
+        return render_template("error.html", message="Что-то пошло не так. Повторите попытку позже."), 500

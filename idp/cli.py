@@ -1,0 +1,204 @@
+"""The `lk-idp` command line (a Flask CLI group, so `flask --app wsgi …` works too)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from idp import clients as client_admin
+from idp import keys as key_admin
+from idp.db import db
+
+
+def _create_app():
+    from idp.app import create_app
+    from idp.settings import SettingsError
+
+    try:
+        return create_app()
+    except SettingsError as exc:
+        click.echo(f"lk-idp: bad configuration: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main():
+    """lk-idp: the OpenID Connect provider behind «Ваш личный кабинет»."""
+
+
+def register_cli(app: Flask) -> None:
+    for group in (accounts, clients, keys):
+        app.cli.add_command(group)
+    app.cli.add_command(serve)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+@with_appcontext
+def serve(host: str, port: int):
+    """Development server: migrate, load the clients file, serve."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    settings = current_app.extensions["idp"].settings
+    clients_file = settings.clients_file or ("config/clients.example.toml" if settings.development else "")
+    if clients_file:
+        loaded = client_admin.load_into_db(clients_file)
+        click.echo(f"clients: {', '.join(c.client_id for c in loaded)}")
+    click.echo(
+        f"lk-idp on http://{host}:{port}  (discovery: {settings.issuer}/.well-known/openid-configuration)"
+    )
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.group()
+def accounts():
+    """Accounts (development and tests; people register through the pages)."""
+
+
+@accounts.command("create")
+@click.option("--email", required=True)
+@click.option("--phone", required=True)
+@click.option("--family-name", required=True)
+@click.option("--given-name", required=True)
+@click.option("--middle-name", default=None)
+@click.option("--password", prompt=True, hide_input=True)
+@with_appcontext
+def accounts_create(email, phone, family_name, given_name, middle_name, password):
+    """Create an already activated account."""
+    from idp.accounts import normalize_login_phone
+    from idp.clock import utcnow
+    from idp.models import Account
+
+    normalized = normalize_login_phone(phone)
+    if normalized is None:
+        raise click.BadParameter("not a phone number", param_hint="--phone")
+    now = utcnow()
+    account = Account(
+        email=email.strip().lower(),
+        phone=normalized,
+        family_name=family_name,
+        given_name=given_name,
+        middle_name=middle_name,
+        password_hash=current_app.extensions["idp"].passwords.hash(password),
+        phone_verified_at=now,
+        email_verified_at=now,
+        password_changed_at=now,
+    )
+    db.session.add(account)
+    db.session.commit()
+    click.echo(account.sub)
+
+
+@click.group()
+def clients():
+    """Relying parties."""
+
+
+@clients.command("load")
+@click.argument("path")
+@with_appcontext
+def clients_load(path):
+    """Create or update the clients declared in a clients file."""
+    try:
+        loaded = client_admin.load_into_db(path)
+    except client_admin.ClientFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"loaded {len(loaded)} clients")
+
+
+@clients.command("list")
+@with_appcontext
+def clients_list():
+    from idp.models import Client
+
+    for client in Client.query.order_by(Client.client_id):
+        click.echo(
+            json.dumps(
+                {
+                    "client_id": client.client_id,
+                    "auth": client.token_endpoint_auth_method,
+                    "redirect_uris": client.redirect_uris,
+                },
+                ensure_ascii=False,
+            )
+        )
+
+
+@clients.command("add")
+@click.option("--client-id", required=True)
+@click.option("--name", default="")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
+@click.option("--post-logout-redirect-uri", "post_logout_uris", multiple=True)
+@click.option("--public", is_flag=True, help="A public client: no secret, PKCE required.")
+@with_appcontext
+def clients_add(client_id, name, redirect_uris, post_logout_uris, public):
+    """Register a relying party; prints its secret once."""
+    secret = None if public else client_admin.new_secret()
+    entry = {
+        "client_id": client_id,
+        "name": name or client_id,
+        "redirect_uris": list(redirect_uris),
+        "post_logout_redirect_uris": list(post_logout_uris),
+        "token_endpoint_auth_method": "none" if public else "client_secret_basic",
+        "client_secret": secret,
+    }
+    try:
+        client_admin.upsert(client_admin.validate_entry(entry, "--client-id " + client_id))
+    except client_admin.ClientFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"client_id: {client_id}")
+    if secret:
+        click.echo(f"client_secret: {secret}")
+
+
+@clients.command("rotate-secret")
+@click.argument("client_id")
+@with_appcontext
+def clients_rotate(client_id):
+    """Replace a client's secret; prints the new one once."""
+    try:
+        click.echo(f"client_secret: {client_admin.rotate_secret(client_id)}")
+    except client_admin.ClientFileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@clients.command("remove")
+@click.argument("client_id")
+@with_appcontext
+def clients_remove(client_id):
+    if not client_admin.remove(client_id):
+        raise click.ClickException(f"no client {client_id!r}")
+    click.echo(f"removed {client_id}")
+
+
+@click.group()
+def keys():
+    """Signing keys."""
+
+
+@keys.command("rotate")
+@click.option("--alg", type=click.Choice(key_admin.ALGORITHMS), default="RS256")
+@with_appcontext
+def keys_rotate(alg):
+    """Publish a new key now, sign with it after the lead time; keep the old one published."""
+    settings = current_app.extensions["idp"].settings
+    keep = max(settings.id_token_ttl, settings.access_token_ttl)
+    key = key_admin.rotate(alg, settings.key_rotation_lead, keep)
+    click.echo(f"new {alg} key {key.kid}, used from {key.active_from.isoformat()}")
+
+
+@keys.command("list")
+@with_appcontext
+def keys_list():
+    from idp.models import SigningKey
+
+    for key in SigningKey.query.order_by(SigningKey.active_from):
+        retired = key.retired_at.isoformat() if key.retired_at else "-"
+        click.echo(f"{key.kid} {key.alg} active_from={key.active_from.isoformat()} retired_at={retired}")

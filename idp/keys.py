@@ -1,0 +1,134 @@
+"""Signing keys: created on first start or mounted as PEM files, rotated ahead of use.
+
+The key ring is read once per process and re-read at most every REFRESH
+seconds, so a rotation done by `lk-idp keys rotate` reaches every worker.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from joserfc.jwk import ECKey, KeySet, RSAKey
+
+from idp.clock import clock, utcnow
+from idp.db import db
+from idp.models import SigningKey
+
+REFRESH = 60
+ALGORITHMS = ("RS256", "ES256")
+
+
+def _generate(alg: str):
+    if alg == "RS256":
+        return RSAKey.generate_key(2048, private=True)
+    if alg == "ES256":
+        return ECKey.generate_key("P-256", private=True)
+    raise ValueError(f"unsupported algorithm {alg}")
+
+
+def _import(pem: str | bytes, alg: str, kid: str | None = None):
+    cls = RSAKey if alg == "RS256" else ECKey
+    key = cls.import_key(pem)
+    kid = kid or key.thumbprint()
+    return cls.import_key(pem, parameters={"kid": kid, "alg": alg, "use": "sig"})
+
+
+def create_key(alg: str = "RS256", active_from=None) -> SigningKey:
+    key = _generate(alg)
+    row = SigningKey(
+        kid=key.thumbprint(),
+        alg=alg,
+        private_pem=key.as_pem(private=True).decode(),
+        active_from=active_from or utcnow(),
+    )
+    db.session.add(row)
+    return row
+
+
+def ensure_keys() -> None:
+    """First start: one RS256 and one ES256 key, unless keys exist already."""
+    for alg in ALGORITHMS:
+        if SigningKey.query.filter_by(alg=alg, retired_at=None).first() is None:
+            create_key(alg)
+    db.session.commit()
+
+
+def rotate(alg: str, lead_seconds: int, keep_seconds: int) -> SigningKey:
+    """Publish a new key now, sign with it after lead_seconds; keep old keys published
+    until every token they signed has expired."""
+    now = utcnow()
+    new = create_key(alg, active_from=now + timedelta(seconds=lead_seconds))
+    for old in SigningKey.query.filter(SigningKey.alg == alg, SigningKey.retired_at.is_(None)):
+        if old is not new:
+            old.retired_at = new.active_from + timedelta(seconds=keep_seconds)
+    db.session.commit()
+    return new
+
+
+class KeyRing:
+    def __init__(self, key_files: tuple[str, ...] = ()) -> None:
+        self._key_files = key_files
+        self._lock = threading.Lock()
+        self._loaded_at = -1e18
+        self._rows: list[tuple] = []
+        self._jwks_body = b"{}"
+
+    def _load(self) -> None:
+        if self._key_files:
+            rows = []
+            for path in self._key_files:
+                pem = Path(path).read_bytes()
+                alg = "ES256" if b"EC PRIVATE" in pem or _is_ec(pem) else "RS256"
+                key = _import(pem, alg)
+                rows.append((key, alg, None, None))
+        else:
+            if SigningKey.query.first() is None:
+                ensure_keys()
+            rows = [
+                (_import(r.private_pem, r.alg, r.kid), r.alg, r.active_from, r.retired_at)
+                for r in SigningKey.query.order_by(SigningKey.active_from).all()
+            ]
+        now = utcnow()
+        published = [r for r in rows if r[3] is None or r[3] > now]
+        self._rows = published
+        keyset = KeySet([r[0] for r in published])
+        self._jwks_body = json.dumps(keyset.as_dict(private=False), separators=(",", ":")).encode()
+        self._loaded_at = clock.time()
+
+    def _fresh(self) -> None:
+        if clock.time() - self._loaded_at > REFRESH or not self._rows:
+            with self._lock:
+                if clock.time() - self._loaded_at > REFRESH or not self._rows:
+                    self._load()
+
+    def reload(self) -> None:
+        with self._lock:
+            self._load()
+
+    def signing_key(self, alg: str = "RS256"):
+        """The newest key of this algorithm that is already due for use."""
+        self._fresh()
+        now = utcnow()
+        due = [r for r in self._rows if r[1] == alg and (r[2] is None or r[2] <= now)]
+        if not due:
+            raise LookupError(f"no active {alg} signing key")
+        return due[-1][0]
+
+    def public_keyset(self) -> KeySet:
+        self._fresh()
+        return KeySet([r[0] for r in self._rows])
+
+    def jwks_body(self) -> bytes:
+        self._fresh()
+        return self._jwks_body
+
+
+def _is_ec(pem: bytes) -> bool:
+    try:
+        ECKey.import_key(pem)
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,1 @@
+"""The protocol side: what relying parties see. People are handled in flows/."""

@@ -1,0 +1,59 @@
+"""The discovery document, built once per process."""
+
+from __future__ import annotations
+
+import json
+
+from idp.oidc.claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from idp.sessions import ACR_LEVELS
+
+
+def discovery_document(issuer: str) -> dict:
+    base = issuer.rstrip("/")
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{base}/authorize",
+        "token_endpoint": f"{base}/token",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "jwks_uri": f"{base}/jwks.json",
+        "revocation_endpoint": f"{base}/revoke",
+        "introspection_endpoint": f"{base}/introspect",
+        "end_session_endpoint": f"{base}/logout",
+        "scopes_supported": SCOPES_SUPPORTED,
+        "claims_supported": CLAIMS_SUPPORTED,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "userinfo_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        "revocation_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        "introspection_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+        ],
+        "code_challenge_methods_supported": ["S256"],
+        "acr_values_supported": ACR_LEVELS,
+        "prompt_values_supported": ["none", "login"],
+        "claims_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+        "ui_locales_supported": ["ru-RU"],
+        "claims_locales_supported": ["ru-RU"],
+        "backchannel_logout_supported": False,
+        "frontchannel_logout_supported": False,
+    }
+
+
+def discovery_body(issuer: str) -> bytes:
+    return json.dumps(discovery_document(issuer), ensure_ascii=False, separators=(",", ":")).encode()

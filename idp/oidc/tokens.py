@@ -1,0 +1,150 @@
+"""Access tokens in the short-lived store, refresh tokens in SQL, families for revocation.
+
+A family is everything issued from one authorization code. An access token
+carries its family id in clear ("<family>.<random>") so that a lookup and the
+family's revocation mark are read in one round trip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from idp.clock import clock, utcnow
+from idp.db import db
+from idp.models import RefreshToken
+from idp.services import settings, store
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def new_family() -> str:
+    return uuid.uuid4().hex
+
+
+def new_access_token(family: str) -> str:
+    return f"{family}.{secrets.token_urlsafe(32)}"
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def _family_of(token: str) -> str | None:
+    family, sep, _ = token.partition(".")
+    return family if sep and len(family) == 32 else None
+
+
+@dataclass
+class AccessTokenRecord:
+    token: str
+    data: dict
+
+    def __getattr__(self, name):
+        try:
+            return self.data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    # authlib TokenMixin
+    def check_client(self, client):
+        return self.data["client_id"] == client.client_id
+
+    def get_scope(self):
+        return self.data["scope"]
+
+    def get_expires_in(self):
+        return max(0, int(self.data["exp"] - clock.time()))
+
+    def is_expired(self):
+        return self.data["exp"] <= clock.time()
+
+    def is_revoked(self):
+        return False
+
+    def get_client(self):
+        from idp.models import Client
+
+        return db.session.get(Client, self.data["client_pk"])
+
+    def get_user(self):
+        from idp.models import Account
+
+        return db.session.get(Account, self.data["account_id"])
+
+
+def save_access_token(token: str, data: dict) -> None:
+    ttl = settings().access_token_ttl
+    record = {**data, "iat": int(clock.time()), "exp": int(clock.time()) + ttl}
+    store().set_json(f"at:{digest(token)}", record, ttl)
+
+
+def find_access_token(token: str) -> AccessTokenRecord | None:
+    """One round trip: the token and its family's revocation mark."""
+    family = _family_of(token or "")
+    if family is None:
+        return None
+    raw, revoked = store().mget([f"at:{digest(token)}", f"revfam:{family}"])
+    if raw is None or revoked is not None:
+        return None
+    import json
+
+    record = AccessTokenRecord(token, json.loads(raw))
+    return None if record.is_expired() else record
+
+
+def revoke_access_token(token: str) -> None:
+    store().delete(f"at:{digest(token)}")
+
+
+def save_refresh_token(token: str, family: str, client_id: str, account_id: int, scope: str, grant: dict):
+    row = RefreshToken(
+        token_hash=digest(token),
+        family_id=family,
+        client_id=client_id,
+        account_id=account_id,
+        scope=scope,
+        grant=grant,
+        expires_at=utcnow() + timedelta(seconds=settings().refresh_token_ttl),
+    )
+    db.session.add(row)
+    return row
+
+
+def find_refresh_token(token: str) -> RefreshToken | None:
+    return RefreshToken.query.filter_by(token_hash=digest(token or "")).first()
+
+
+def claim_refresh_token(row: RefreshToken) -> bool:
+    """Mark a refresh token used, atomically: exactly one of two racing requests wins."""
+    now = utcnow()
+    result = db.session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == row.id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def revoke_family(family: str) -> None:
+    """Revoke every token issued from one authorization code."""
+    store().set(f"revfam:{family}", "1", settings().access_token_ttl + 60)
+    db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.session.commit()

@@ -1,0 +1,174 @@
+"""Protocol endpoints. Thin: they read the request, ask a rule, answer."""
+
+from __future__ import annotations
+
+import hashlib
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+
+from flows.messages import MESSAGES
+from idp import interaction, policy, sessions
+from idp.clock import clock
+from idp.db import db
+from idp.models import Account
+from idp.oidc.claims import parse_claims_request
+from idp.oidc.server import public_sid
+from idp.services import services, settings
+
+bp = Blueprint("oidc", __name__)
+
+PROMPT_NONE_ERRORS = {"login": "login_required", "refuse": "access_denied"}
+
+
+def server():
+    return current_app.extensions["idp.oauth"]
+
+
+def _cached_json(body: bytes, max_age: int) -> Response:
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery():
+    return _cached_json(services().discovery_body, 3600)
+
+
+@bp.get("/jwks.json")
+def jwks():
+    return _cached_json(services().keyring.jwks_body(), 300)
+
+
+def _error_redirect(redirect_uri: str, error: str, state: str | None, description: str | None = None):
+    params = [("error", error)]
+    if description:
+        params.append(("error_description", description))
+    if state:
+        params.append(("state", state))
+    params.append(("iss", settings().issuer))
+    return redirect(add_params_to_uri(redirect_uri, params))
+
+
+def _error_page(error: OAuth2Error):
+    return (
+        render_template(
+            "error.html",
+            message="Запрос на вход от сайта некорректен, поэтому мы не вернём вас на него.",
+            detail=f"{error.error}: {error.description or ''}".strip(": "),
+        ),
+        400,
+    )
+
+
+def _extra_checks(params: dict, client) -> None:
+    """What the authorization request must satisfy beyond Authlib's checks."""
+    from authlib.oauth2.rfc6749 import InvalidRequestError
+
+    if client.is_public and not params.get("code_challenge"):
+        raise InvalidRequestError("PKCE with S256 is required for public clients.")
+    if params.get("code_challenge") and params.get("code_challenge_method", "S256") != "S256":
+        raise InvalidRequestError("Only code_challenge_method=S256 is supported.")
+    max_age = params.get("max_age")
+    if max_age not in (None, "") and not (max_age.isdigit()):
+        raise InvalidRequestError("max_age must be a non-negative integer.")
+    if "openid" in (params.get("scope") or "").split() and not params.get("redirect_uri"):
+        raise InvalidRequestError("redirect_uri is required.")
+    try:
+        g.oidc_claims_request = parse_claims_request(params.get("claims"))
+    except ValueError as exc:
+        raise InvalidRequestError(f"Malformed claims parameter: {exc}") from None
+
+
+def _authorize(params: dict, ia: str | None, started_at: float | None):
+    sso = sessions.current()
+    account = db.session.get(Account, sso.account_id) if sso else None
+    state = params.get("state")
+    try:
+        grant = server().get_consent_grant(end_user=account if sso else None)
+        _extra_checks(params, grant.request.client)
+    except OAuth2Error as error:
+        redirect_uri = getattr(error, "redirect_uri", None)
+        if redirect_uri:
+            return _error_redirect(redirect_uri, error.error, state, error.description)
+        return _error_page(error)
+    redirect_uri = grant.redirect_uri
+    ctx = policy.Context(sso, account, params, clock.time(), started_at, {})
+    check = policy.evaluate(ctx)
+    if check is not None:
+        if "none" in params.get("prompt", "").split():
+            return _error_redirect(redirect_uri, check.error, state)
+        if check.prompt == "refuse":
+            return render_template("error.html", message=MESSAGES[check.endpoint]), 403
+        ia = ia or interaction.start(params)
+        hint = params.get("login_hint", "") if check.prompt == "login" else ""
+        return redirect(url_for(check.endpoint, ia=ia, login=hint or None))
+    g.oidc_authorization = {
+        "auth_time": sso.auth_time,
+        "amr": sso.amr,
+        "acr": sso.acr,
+        "sid": public_sid(sso.sid),
+        "claims": g.oidc_claims_request,
+    }
+    sessions.remember_client(sso, grant.request.client.client_id)
+    if ia:
+        interaction.forget(ia)
+    return server().create_authorization_response(grant=grant, grant_user=account)
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize():
+    params = request.values.to_dict()
+    return _authorize(params, None, None)
+
+
+@bp.get("/authorize/resume/<ia>")
+def resume(ia):
+    paused = interaction.load(ia)
+    if paused is None:
+        return render_template(
+            "error.html",
+            message="Время на вход истекло. Вернитесь на сайт и нажмите «Ваш личный кабинет» ещё раз.",
+        ), 400
+    g.oidc_params = paused["params"]
+    return _authorize(paused["params"], ia, paused["started_at"])
+
+
+@bp.post("/token")
+def token():
+    return server().create_token_response()
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+def userinfo():
+    return server().create_endpoint_response("userinfo")
+
+
+@bp.post("/revoke")
+def revoke():
+    return server().create_endpoint_response("revocation")
+
+
+@bp.post("/introspect")
+def introspect():
+    return server().create_endpoint_response("introspection")
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    try:
+        validated = server().validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return _error_page(error)
+    response = server().create_endpoint_response("end_session", validated)
+    if response is not None:
+        return response
+    return redirect(url_for("login.login_form", notice="signed_out"))

@@ -1,0 +1,31 @@
+"""Password hashing with argon2id at the configured cost."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+
+class Passwords:
+    def __init__(self, time_cost: int, memory_cost: int, parallelism: int) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
+        )
+        # Checked against when the account is unknown, so a miss costs what a hit does.
+        self._decoy = self._hasher.hash("decoy-password-for-timing")
+
+    @classmethod
+    def from_settings(cls, settings) -> Passwords:
+        return cls(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored_hash or self._decoy, password) and bool(stored_hash)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(stored_hash)

@@ -1,0 +1,35 @@
+"""The per-app services, reachable from a request or an app context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+if TYPE_CHECKING:
+    from idp.keys import KeyRing
+    from idp.passwords import Passwords
+    from idp.settings import Settings
+    from idp.store.base import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    passwords: Passwords
+    keyring: KeyRing
+    discovery_body: bytes
+
+
+def services() -> Services:
+    return current_app.extensions["idp"]
+
+
+def settings() -> Settings:
+    return services().settings
+
+
+def store() -> Store:
+    return services().store

@@ -1,0 +1,197 @@
+"""One typed settings object, read from IDP_* variables and an optional TOML file.
+
+Every value is validated at start-up; a bad one stops the process with a
+message that names the setting, so an operator never meets a half-configured
+provider at 3 a.m.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+DEV_SECRET_FILE = "instance/secret_key"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "production"  # "development" turns on /dev/outbox and /demo
+    issuer: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    database_url: str = "sqlite:///lk-idp.sqlite"  # relative paths live in instance/
+    redis_url: str = ""
+    store_prefix: str = "lkidp:"
+    clients_file: str = ""
+    signing_key_files: tuple[str, ...] = ()
+    key_dir: str = ""
+
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "lk@rossetimr.ru"
+    sms_backend: str = "console"
+    sms_http_url: str = ""
+    sms_http_token: str = ""
+    sms_http_timeout: float = 5.0
+    delivery_in_process: bool = True
+    delivery_max_attempts: int = 8
+    delivery_backoff_seconds: float = 5.0
+
+    access_token_ttl: int = 600
+    id_token_ttl: int = 600
+    refresh_token_ttl: int = 30 * 24 * 3600
+    code_ttl: int = 60
+    session_ttl: int = 12 * 3600
+    key_rotation_lead: int = 24 * 3600
+
+    sms_code_length: int = 6
+    sms_code_ttl: int = 600
+    sms_max_attempts: int = 5
+    sms_resend_cooldown: int = 60
+    sms_daily_cap: int = 5
+    activation_window: int = 24 * 3600
+    assisted_unconfirmed_purge: int = 7 * 24 * 3600
+    closed_account_retention: int = 30 * 24 * 3600
+    login_attempts_per_window: int = 10
+    login_attempt_window: int = 900
+
+    password_min_length: int = 10
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    argon2_parallelism: int = 1
+
+    video_instruction_url: str = ""
+    log_level: str = "INFO"
+    metrics_token: str = ""
+    trusted_proxies: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "extra"}
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    env_name = f"IDP_{name.upper()}"
+    try:
+        if isinstance(default, bool):
+            if isinstance(raw, bool):
+                return raw
+            value = str(raw).strip().lower()
+            if value in {"1", "true", "yes", "on"}:
+                return True
+            if value in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(value)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            if isinstance(raw, list | tuple):
+                return tuple(str(item) for item in raw)
+            return tuple(part.strip() for part in str(raw).split(",") if part.strip())
+        return str(raw)
+    except ValueError:
+        raise SettingsError(f"{env_name}: cannot read {raw!r} as {type(default).__name__}") from None
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from a TOML file (IDP_CONFIG_FILE), then IDP_* variables, then overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_file = environ.get("IDP_CONFIG_FILE")
+    if config_file:
+        try:
+            with open(config_file, "rb") as fh:
+                from_file = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"IDP_CONFIG_FILE: cannot read {config_file}: {exc}") from None
+        for key, raw in from_file.items():
+            if key not in _FIELDS:
+                raise SettingsError(f"IDP_CONFIG_FILE: unknown setting {key!r}")
+            values[key] = raw
+    for name in _FIELDS:
+        env_name = f"IDP_{name.upper()}"
+        if env_name in environ:
+            values[name] = environ[env_name]
+    values.update(overrides)
+    typed = {
+        name: _coerce(name, raw, _FIELDS[name].default) if not isinstance(raw, dict) else raw
+        for name, raw in values.items()
+    }
+    settings = Settings(**typed)
+    if not settings.secret_key and settings.development:
+        settings = settings.replace(secret_key=_development_secret())
+    validate(settings)
+    return settings
+
+
+def _development_secret() -> str:
+    path = Path(DEV_SECRET_FILE)
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    return secret
+
+
+def validate(settings: Settings) -> None:
+    """Raise SettingsError naming the first setting that cannot work."""
+    if settings.env not in {"development", "production"}:
+        raise SettingsError("IDP_ENV: must be 'development' or 'production'")
+    issuer = urlparse(settings.issuer)
+    if issuer.scheme not in {"http", "https"} or not issuer.netloc or issuer.query:
+        raise SettingsError("IDP_ISSUER: must be an http(s) URL without query")
+    if (
+        issuer.scheme == "http"
+        and not settings.development
+        and issuer.hostname
+        not in {
+            "127.0.0.1",
+            "localhost",
+        }
+    ):
+        raise SettingsError("IDP_ISSUER: must use https outside development")
+    if len(settings.secret_key) < 32:
+        raise SettingsError("IDP_SECRET_KEY: must be set to at least 32 characters")
+    if urlparse(settings.database_url).scheme.split("+")[0] not in {"sqlite", "postgresql"}:
+        raise SettingsError("IDP_DATABASE_URL: must be a sqlite:// or postgresql:// URL")
+    if settings.redis_url and urlparse(settings.redis_url).scheme not in {
+        "redis",
+        "rediss",
+        "unix",
+    }:
+        raise SettingsError("IDP_REDIS_URL: must be a redis:// or rediss:// URL")
+    if settings.sms_backend not in {"console", "http"}:
+        raise SettingsError("IDP_SMS_BACKEND: must be 'console' or 'http'")
+    if settings.sms_backend == "http" and not settings.sms_http_url:
+        raise SettingsError("IDP_SMS_HTTP_URL: required when IDP_SMS_BACKEND=http")
+    if not settings.development and settings.sms_backend == "console":
+        raise SettingsError("IDP_SMS_BACKEND: 'console' is for development only")
+    if not 1 <= settings.smtp_port <= 65535:
+        raise SettingsError("IDP_SMTP_PORT: must be a port number")
+    for name in ("access_token_ttl", "code_ttl", "sms_code_ttl", "activation_window"):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"IDP_{name.upper()}: must be positive")
+    if not 4 <= settings.sms_code_length <= 10:
+        raise SettingsError("IDP_SMS_CODE_LENGTH: must be between 4 and 10")

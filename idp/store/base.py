@@ -1,0 +1,56 @@
+"""The interface both stores implement. Every operation is atomic on its own."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from typing import Any
+
+
+class StoreUnavailable(RuntimeError):
+    """The short-lived store cannot be reached; callers answer 503 / temporarily_unavailable."""
+
+
+class Store(ABC):
+    @abstractmethod
+    def get(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def mget(self, keys: list[str]) -> list[str | None]: ...
+
+    @abstractmethod
+    def set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
+        """Store value for ttl seconds; with only_if_absent, False when the key exists."""
+
+    @abstractmethod
+    def getdel(self, key: str) -> str | None:
+        """Return and remove in one step: exactly one caller ever sees the value."""
+
+    @abstractmethod
+    def delete(self, *keys: str) -> int: ...
+
+    @abstractmethod
+    def incr(self, key: str, ttl: int) -> int:
+        """Increment a counter; the window (ttl) starts at the first increment."""
+
+    @abstractmethod
+    def ttl(self, key: str) -> int:
+        """Seconds left, or -2 when the key does not exist."""
+
+    @abstractmethod
+    def ping(self) -> bool: ...
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove every key under this store's prefix (tests)."""
+
+    def get_json(self, key: str) -> Any:
+        raw = self.get(key)
+        return None if raw is None else json.loads(raw)
+
+    def set_json(self, key: str, value: Any, ttl: int, only_if_absent: bool = False) -> bool:
+        return self.set(key, json.dumps(value, separators=(",", ":")), ttl, only_if_absent)
+
+    def getdel_json(self, key: str) -> Any:
+        raw = self.getdel(key)
+        return None if raw is None else json.loads(raw)

@@ -1,0 +1,82 @@
+"""In-process store for the embedded default: one lock, expiry by the project clock."""
+
+from __future__ import annotations
+
+import threading
+
+from idp.clock import clock
+from idp.store.base import Store
+
+
+class MemoryStore(Store):
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self._data: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def _live(self, key: str) -> str | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires <= clock.time():
+            del self._data[key]
+            return None
+        return value
+
+    def get(self, key):
+        with self._lock:
+            return self._live(self.prefix + key)
+
+    def mget(self, keys):
+        with self._lock:
+            return [self._live(self.prefix + k) for k in keys]
+
+    def set(self, key, value, ttl, only_if_absent=False):
+        key = self.prefix + key
+        with self._lock:
+            if only_if_absent and self._live(key) is not None:
+                return False
+            self._data[key] = (value, clock.time() + ttl)
+            return True
+
+    def getdel(self, key):
+        key = self.prefix + key
+        with self._lock:
+            value = self._live(key)
+            self._data.pop(key, None)
+            return value
+
+    def delete(self, *keys):
+        with self._lock:
+            removed = 0
+            for key in keys:
+                if self._live(self.prefix + key) is not None:
+                    removed += 1
+                self._data.pop(self.prefix + key, None)
+            return removed
+
+    def incr(self, key, ttl):
+        key = self.prefix + key
+        with self._lock:
+            current = self._live(key)
+            if current is None:
+                self._data[key] = ("1", clock.time() + ttl)
+                return 1
+            value = int(current) + 1
+            self._data[key] = (str(value), self._data[key][1])
+            return value
+
+    def ttl(self, key):
+        key = self.prefix + key
+        with self._lock:
+            if self._live(key) is None:
+                return -2
+            return max(0, int(self._data[key][1] - clock.time()))
+
+    def ping(self):
+        return True
+
+    def clear(self):
+        with self._lock:
+            self._data.clear()

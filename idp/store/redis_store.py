@@ -1,0 +1,68 @@
+"""Redis store. Expiry is Redis's own; the project clock cannot move it, so
+rules that depend on time also keep their own timestamps in the values."""
+
+from __future__ import annotations
+
+import redis
+
+from idp.store.base import Store, StoreUnavailable
+
+_INCR_WITH_WINDOW = """
+local value = redis.call('INCR', KEYS[1])
+if value == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return value
+"""
+
+
+class RedisStore(Store):
+    def __init__(self, url: str, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.client = redis.Redis.from_url(
+            url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        )
+        self._incr = self.client.register_script(_INCR_WITH_WINDOW)
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def get(self, key):
+        return self._call(self.client.get, self.prefix + key)
+
+    def mget(self, keys):
+        return self._call(self.client.mget, [self.prefix + k for k in keys])
+
+    def set(self, key, value, ttl, only_if_absent=False):
+        done = self._call(self.client.set, self.prefix + key, value, ex=max(1, int(ttl)), nx=only_if_absent)
+        return bool(done)
+
+    def getdel(self, key):
+        return self._call(self.client.getdel, self.prefix + key)
+
+    def delete(self, *keys):
+        if not keys:
+            return 0
+        return self._call(self.client.delete, *[self.prefix + k for k in keys])
+
+    def incr(self, key, ttl):
+        return int(self._call(self._incr, keys=[self.prefix + key], args=[max(1, int(ttl))]))
+
+    def ttl(self, key):
+        return int(self._call(self.client.ttl, self.prefix + key))
+
+    def ping(self):
+        try:
+            return bool(self.client.ping())
+        except redis.RedisError:
+            return False
+
+    def clear(self):
+        cursor = 0
+        while True:
+            cursor, keys = self._call(self.client.scan, cursor, match=self.prefix + "*", count=500)
+            if keys:
+                self._call(self.client.delete, *keys)
+            if cursor == 0:
+                break
