@@ -69,6 +69,10 @@ class Client(db.Model, ClientMixin):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     @property
+    def client_metadata(self) -> dict:
+        return {"post_logout_redirect_uris": self.post_logout_redirect_uris}
+
+    @property
     def is_public(self) -> bool:
         return self.token_endpoint_auth_method == "none"
 
@@ -120,6 +124,12 @@ class RefreshToken(db.Model):
     expires_at = db.Column(UTCDateTime, nullable=False)
     used_at = db.Column(UTCDateTime, nullable=True)
     revoked_at = db.Column(UTCDateTime, nullable=True)
+
+    def check_client(self, client) -> bool:
+        return self.client_id == client.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
 
 
 class SigningKey(db.Model):

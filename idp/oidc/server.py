@@ -14,7 +14,7 @@ from authlib.common.encoding import to_native
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
-from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -123,7 +123,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token):
         row = tokens.find_refresh_token(refresh_token)
-        if row is None:
+        if row is None or not row.check_client(self.request.client):
             return None
         if row.used_at is not None or row.revoked_at is not None:
             # Reuse of a rotated token: someone else holds a copy. Revoke the family.
@@ -238,6 +238,8 @@ class UserInfo(UserInfoEndpoint):
         return settings().issuer
 
     def generate_user_info(self, user, scope):
+        if user is None:
+            raise InvalidTokenError()
         requested = getattr(g, "oidc_access_token_claims", None)
         return user_claims(user, released_claims(scope, requested))
 
