@@ -94,13 +94,16 @@ def _authorize(params: dict, ia: str | None, started_at: float | None):
     state = params.get("state")
     try:
         grant = server().get_consent_grant(end_user=account if sso else None)
-        _extra_checks(params, grant.request.client)
     except OAuth2Error as error:
         redirect_uri = getattr(error, "redirect_uri", None)
         if redirect_uri:
             return _error_redirect(redirect_uri, error.error, state, error.description)
         return _error_page(error)
     redirect_uri = grant.redirect_uri
+    try:
+        _extra_checks(params, grant.request.client)
+    except OAuth2Error as error:
+        return _error_redirect(redirect_uri, error.error, state, error.description)
     ctx = policy.Context(sso, account, params, clock.time(), started_at, {})
     check = policy.evaluate(ctx)
     if check is not None:

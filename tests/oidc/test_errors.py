@@ -1,0 +1,132 @@
+"""Each protocol failure answers with its exact standard error."""
+
+from __future__ import annotations
+
+import threading
+
+import requests
+
+from idp.clock import clock
+from tests.browserless import redirect_params
+from tests.conftest import PUBLIC, RP_CALLBACK
+
+
+def test_unknown_client_gets_an_error_page_not_a_redirect(flow):
+    response = flow.person.get(flow.authorize_url(client_id="nobody"))
+    assert response.status_code == 400
+    assert "invalid_client" in response.text
+
+
+def test_unregistered_redirect_uri_is_never_followed(flow):
+    response = flow.person.get(flow.authorize_url(redirect_uri="https://evil.example/cb"))
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert "invalid_request" in response.text
+
+
+def test_public_client_without_pkce_is_refused(flow):
+    response = flow.person.get(
+        flow.authorize_url(client_id=PUBLIC["client_id"], code_challenge=None, code_challenge_method=None)
+    )
+    params = redirect_params(response)
+    assert params["error"] == "invalid_request"
+    assert params["iss"] == flow.base
+
+
+def test_plain_pkce_is_refused(flow):
+    response = flow.person.get(flow.authorize_url(code_challenge_method="plain"))
+    assert redirect_params(response)["error"] == "invalid_request"
+
+
+def test_missing_pkce_verifier_for_public_client(flow):
+    code = flow.code(client_id=PUBLIC["client_id"])
+    response = requests.post(
+        flow.base + "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": RP_CALLBACK,
+            "client_id": PUBLIC["client_id"],
+        },
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+def test_wrong_pkce_verifier(flow):
+    response = flow.exchange(flow.code(), verifier="x" * 50)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_reused_code_is_refused_and_its_tokens_revoked(flow):
+    code = flow.code()
+    first = flow.exchange(code).json()
+    assert flow.userinfo(first["access_token"]).status_code == 200
+
+    second = flow.exchange(code)
+    assert second.status_code == 400
+    assert second.json()["error"] == "invalid_grant"
+    assert flow.userinfo(first["access_token"]).status_code == 401
+    assert flow.refresh(first["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_expired_code(flow, app):
+    code = flow.code()
+    clock.advance(app.extensions["idp"].settings.code_ttl + 1)
+    response = flow.exchange(code)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_wrong_client_secret(flow):
+    response = flow.exchange(flow.code(), secret="not-the-secret")
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_reused_refresh_token_revokes_the_family(flow):
+    tokens = flow.exchange(flow.code()).json()
+    rotated = flow.refresh(tokens["refresh_token"]).json()
+    assert "refresh_token" in rotated
+
+    reuse = flow.refresh(tokens["refresh_token"])
+    assert reuse.status_code == 400
+    assert reuse.json()["error"] == "invalid_grant"
+    assert flow.refresh(rotated["refresh_token"]).json()["error"] == "invalid_grant"
+    assert flow.userinfo(rotated["access_token"]).status_code == 401
+
+
+def test_bad_id_token_hint_on_logout(flow):
+    response = flow.person.get("/logout", params={"id_token_hint": "not.a.jwt"})
+    assert response.status_code == 400
+    assert "invalid_request" in response.text
+
+
+def test_two_concurrent_exchanges_of_one_code(flow):
+    code = flow.code()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def exchange():
+        barrier.wait()
+        results.append(flow.exchange(code).status_code)
+
+    threads = [threading.Thread(target=exchange) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200, 400]
+
+
+def test_prompt_none_without_session(flow):
+    response = flow.person.get(flow.authorize_url(prompt="none", state="keep-me"))
+    params = redirect_params(response)
+    assert params == {"error": "login_required", "state": "keep-me", "iss": flow.base}
+
+
+def test_userinfo_without_token(flow):
+    response = requests.get(flow.base + "/userinfo", timeout=10)
+    assert response.status_code == 401
