@@ -68,8 +68,7 @@ def sign_in(account_id: int, method: str) -> SsoSession:
         if existing:
             end()
         sso = SsoSession(secrets.token_urlsafe(24), account_id, now, [method])
-    cookie.clear()  # a new session gets a new cookie: no fixation
-    cookie["sid"] = sso.sid
+    cookie["sid"] = sso.sid  # always a fresh random sid after a new proof: no fixation
     cookie.permanent = True
     save(sso)
     return sso
@@ -85,5 +84,5 @@ def end() -> SsoSession | None:
     sso = current()
     if sso:
         store().delete(_key(sso.sid))
-    cookie.clear()
+    cookie.pop("sid", None)
     return sso
