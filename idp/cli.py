@@ -53,7 +53,9 @@ def serve(host: str, port: int):
     click.echo(
         f"lk-idp on http://{host}:{port}  (discovery: {settings.issuer}/.well-known/openid-configuration)"
     )
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 @click.group()
@@ -191,7 +193,7 @@ def keys_rotate(alg):
     settings = current_app.extensions["idp"].settings
     keep = max(settings.id_token_ttl, settings.access_token_ttl)
     key = key_admin.rotate(alg, settings.key_rotation_lead, keep)
-    click.echo(f"new {alg} key {key.kid}, used from {key.active_from.isoformat()}")
+    click.echo(f"new {alg} key kid={key.kid} signs from {key.active_from.isoformat()}")
 
 
 @keys.command("list")

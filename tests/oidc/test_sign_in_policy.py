@@ -106,7 +106,9 @@ def test_non_activated_account_gets_no_code(live_server, make_account):
     account = make_account(email_verified_at=None)
     flow = Flow(live_server, account)
     page = flow.person.follow(flow.person.get(flow.authorize_url()), RP_CALLBACK)
-    response = flow.person.submit(page, "/login", {"login": account["email"], "password": account["password"]})
+    response = flow.person.submit(
+        page, "/login", {"login": account["email"], "password": account["password"]}
+    )
     assert response.status_code == 401
     assert "не активирован" in response.text
 
