@@ -152,6 +152,10 @@ def token():
 
 @bp.route("/userinfo", methods=["GET", "POST"])
 def userinfo():
+    form_token = request.form.get("access_token") if request.method == "POST" else None
+    if form_token and "Authorization" not in request.headers:
+        # RFC 6750 §2.2: the token may come as a form parameter; Authlib reads only the header.
+        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {form_token}"
     return server().create_endpoint_response("userinfo")
 
 
