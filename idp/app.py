@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from flows.messages import MESSAGES
@@ -21,6 +21,7 @@ from idp.store import StoreUnavailable, make_store
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
+BROWSER_ENDPOINTS = {"oidc.authorize", "oidc.resume", "oidc.logout"}
 log = logging.getLogger("idp")
 
 
@@ -102,6 +103,10 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(StoreUnavailable)
     def store_down(error):
         log.error("short-lived store unavailable")
+        db.session.rollback()
+        if request.blueprint == "oidc" and request.endpoint not in BROWSER_ENDPOINTS:
+            body = {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
+            return body, 503, {"Retry-After": "5", "Cache-Control": "no-store"}
         return render_template("error.html", message=MESSAGES["store_unavailable"]), 503
 
     @app.errorhandler(404)
