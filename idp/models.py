@@ -131,6 +131,12 @@ class RefreshToken(db.Model):
     def get_scope(self) -> str:
         return self.scope
 
+    def is_expired(self) -> bool:
+        return self.expires_at <= utcnow()
+
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None or self.used_at is not None
+
 
 class SigningKey(db.Model):
     """A signing key shared by every process; published from created_at, used from active_from."""
