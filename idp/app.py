@@ -9,6 +9,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from flows.messages import MESSAGES
+from idp.client_cache import ClientCache
 from idp.db import db, migrate
 from idp.keys import KeyRing
 from idp.oidc import views as oidc_views
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         passwords=Passwords.from_settings(settings),
         keyring=KeyRing(settings.signing_key_files),
         discovery_body=discovery_body(settings.issuer),
+        clients=ClientCache(settings.client_cache_ttl),
     )
     app.extensions["idp.oauth"] = build_server(app)
     for blueprint in _blueprints(settings):

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from idp.db import db
 from idp.models import Client, hash_client_secret
+from idp.services import services
 
 AUTH_METHODS = {"client_secret_basic", "client_secret_post", "none"}
 DEFAULT_GRANTS = ["authorization_code", "refresh_token"]
@@ -69,6 +70,7 @@ def upsert(entry: dict) -> Client:
     else:
         client.client_secret_hash = None
     db.session.add(client)
+    services().clients.invalidate(client.client_id)
     return client
 
 
@@ -87,10 +89,12 @@ def rotate_secret(client_id: str) -> str:
     secret = new_secret()
     client.client_secret_hash = hash_client_secret(secret)
     db.session.commit()
+    services().clients.invalidate(client_id)
     return secret
 
 
 def remove(client_id: str) -> bool:
     removed = Client.query.filter_by(client_id=client_id).delete()
     db.session.commit()
+    services().clients.invalidate(client_id)
     return bool(removed)

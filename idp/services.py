@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 if TYPE_CHECKING:
+    from idp.client_cache import ClientCache
     from idp.keys import KeyRing
     from idp.passwords import Passwords
     from idp.settings import Settings
@@ -21,6 +22,7 @@ class Services:
     passwords: Passwords
     keyring: KeyRing
     discovery_body: bytes
+    clients: ClientCache
 
 
 def services() -> Services:

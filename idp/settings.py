@@ -55,6 +55,7 @@ class Settings:
     code_ttl: int = 60
     session_ttl: int = 12 * 3600
     key_rotation_lead: int = 24 * 3600
+    client_cache_ttl: int = 30
 
     sms_code_length: int = 6
     sms_code_ttl: int = 600

@@ -211,7 +211,6 @@ def save_token(token, request):
         token["access_token"],
         {
             "client_id": client.client_id,
-            "client_pk": client.id,
             "account_id": request.user.id,
             "sub": request.user.sub,
             "scope": token["scope"],
@@ -227,24 +226,19 @@ def save_token(token, request):
 
 class BearerValidator(BearerTokenValidator):
     def authenticate_token(self, token_string):
-        record = tokens.find_access_token(token_string)
-        if record is not None:
-            g.oidc_access_token_claims = record.data.get("claims")
-        return record
+        return tokens.find_access_token(token_string)
 
 
 class UserInfo(UserInfoEndpoint):
-    def get_issuer(self):
-        return settings().issuer
+    """Plain JSON userinfo; no client lookup on this hot path (signed userinfo is not offered)."""
 
-    def generate_user_info(self, user, scope):
-        if user is None:
+    def __call__(self, request):
+        token = self.resource_protector.acquire_token("openid")
+        account = token.get_user()
+        if account is None or not is_active(account, utcnow()):
             raise InvalidTokenError()
-        requested = getattr(g, "oidc_access_token_claims", None)
-        return user_claims(user, released_claims(scope, requested))
-
-    def resolve_private_key(self):
-        return services().keyring.signing_key("RS256")
+        claims = user_claims(account, released_claims(token.scope, token.data.get("claims")))
+        return 200, claims, [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
 
 
 class Revocation(RevocationEndpoint):
@@ -335,7 +329,7 @@ class Server(AuthorizationServer):
 
 
 def _query_client(client_id):
-    return Client.query.filter_by(client_id=client_id).first()
+    return services().clients.get(client_id)
 
 
 def build_server(app) -> Server:

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from idp.clock import clock, utcnow
 from idp.db import db
 from idp.models import RefreshToken
-from idp.services import settings, store
+from idp.services import services, settings, store
 
 
 def digest(value: str) -> str:
@@ -70,9 +70,7 @@ class AccessTokenRecord:
         return False
 
     def get_client(self):
-        from idp.models import Client
-
-        return db.session.get(Client, self.data["client_pk"])
+        return services().clients.get(self.data["client_id"])
 
     def get_user(self):
         from idp.models import Account
