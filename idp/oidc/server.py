@@ -122,20 +122,19 @@ class RefreshGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        row = tokens.find_refresh_token(refresh_token)
-        if row is None or not row.check_client(self.request.client):
-            return None
-        if row.used_at is not None or row.revoked_at is not None:
-            # Reuse of a rotated token: someone else holds a copy. Revoke the family.
-            tokens.revoke_family(row.family_id)
-            return None
         requested = set((self.request.payload.scope or "").split())
-        if requested and not requested <= set(row.scope.split()):
-            return None
-        if not tokens.claim_refresh_token(row):
+        if requested:
+            row = tokens.find_refresh_token(refresh_token)
+            if row is None or not requested <= set(row.scope.split()):
+                return None
+        claimed = tokens.claim_refresh_token(refresh_token, self.request.client.client_id)
+        if claimed is not None:
+            return claimed
+        row = tokens.find_refresh_token(refresh_token)
+        if row is not None and row.check_client(self.request.client) and row.is_revoked():
+            # A rotated token came back: someone else holds a copy. Revoke the family.
             tokens.revoke_family(row.family_id)
-            return None
-        return row
+        return None
 
     def authenticate_user(self, refresh_token):
         g.oidc_grant = {"family": refresh_token.family_id, **refresh_token.grant}

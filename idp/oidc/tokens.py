@@ -120,21 +120,23 @@ def find_refresh_token(token: str) -> RefreshToken | None:
     return RefreshToken.query.filter_by(token_hash=digest(token or "")).first()
 
 
-def claim_refresh_token(row: RefreshToken) -> bool:
-    """Mark a refresh token used, atomically: exactly one of two racing requests wins."""
+def claim_refresh_token(token: str, client_id: str) -> RefreshToken | None:
+    """Mark a live refresh token used and return it, in one statement: of two racing
+    requests exactly one gets the row (the other waits on the row lock, then finds it used).
+    The caller's transaction commits the claim together with the new tokens."""
     now = utcnow()
-    result = db.session.execute(
+    return db.session.execute(
         update(RefreshToken)
         .where(
-            RefreshToken.id == row.id,
+            RefreshToken.token_hash == digest(token or ""),
+            RefreshToken.client_id == client_id,
             RefreshToken.used_at.is_(None),
             RefreshToken.revoked_at.is_(None),
             RefreshToken.expires_at > now,
         )
         .values(used_at=now)
-    )
-    db.session.commit()
-    return result.rowcount == 1
+        .returning(RefreshToken)
+    ).scalar_one_or_none()
 
 
 def revoke_family(family: str) -> None:

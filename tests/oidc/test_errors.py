@@ -130,3 +130,20 @@ def test_prompt_none_without_session(flow):
 def test_userinfo_without_token(flow):
     response = requests.get(flow.base + "/userinfo", timeout=10)
     assert response.status_code == 401
+
+
+def test_two_concurrent_refreshes_of_one_token(flow):
+    refresh_token = flow.exchange(flow.code()).json()["refresh_token"]
+    barrier = threading.Barrier(2)
+    results = []
+
+    def refresh():
+        barrier.wait()
+        results.append(flow.refresh(refresh_token).status_code)
+
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [200, 400]
