@@ -153,3 +153,12 @@ def test_expired_registration_frees_the_email_at_once(app, register, outbox):
         account = Account.query.one()
         assert account.phone == "+79167654321"
     assert len(outbox.messages("sms", "+79167654321")) == 1
+
+
+def test_video_instruction_link_when_configured(app, client, monkeypatch):
+    services = app.extensions["idp"]
+    assert 'id="video"' not in text(client.get("/login"))
+    url = "https://rossetimr.ru/video/registration"
+    monkeypatch.setattr(services, "settings", services.settings.replace(video_instruction_url=url))
+    assert f'id="video" href="{url}"' in text(client.get("/login"))
+    assert url in text(client.get("/register"))
