@@ -46,6 +46,26 @@ def path_of(url: str) -> str:
     return parsed.path + (f"?{parsed.query}" if parsed.query else "")
 
 
+def start_authorization(client, **extra) -> str:
+    """A relying party sends the person here; returns the paused request's ia."""
+    from urllib.parse import parse_qs
+
+    from tests.conftest import CONFIDENTIAL, RP_CALLBACK
+
+    query = {
+        "client_id": CONFIDENTIAL["client_id"],
+        "response_type": "code",
+        "scope": "openid email",
+        "redirect_uri": RP_CALLBACK,
+        "state": "s1",
+        "nonce": "n1",
+        **extra,
+    }
+    response = client.get("/authorize", query_string=query)
+    assert response.status_code == 302
+    return parse_qs(urlparse(response.headers["Location"]).query)["ia"][0]
+
+
 class Outbox:
     """What the delivery worker would send, read from the outbox table."""
 

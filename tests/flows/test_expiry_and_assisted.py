@@ -93,24 +93,26 @@ def test_concurrent_purges_do_no_harm(app, register):
         assert purge_expired() == 0  # and again: nothing left to do
 
 
-def register_assisted(app, *extra):
-    return run_cli(
-        app,
-        "accounts",
-        "register-assisted",
-        "--family-name",
-        "Петров",
-        "--given-name",
-        "Пётр",
-        "--no-middle-name",
-        "--phone",
-        "8 916 123-45-67",
-        "--email",
-        "petrov@example.ru",
-        "--operator",
-        "Сидорова А.А.",
-        *extra,
-    )
+ASSISTED = {
+    "--family-name": "Петров",
+    "--given-name": "Пётр",
+    "--no-middle-name": True,
+    "--phone": "8 916 123-45-67",
+    "--email": "petrov@example.ru",
+    "--operator": "Сидорова А.А.",
+}
+
+
+def register_assisted(app, **changes):
+    """`lk-idp accounts register-assisted` with the standard applicant; changes use option names."""
+    options = {**ASSISTED, **{"--" + k.replace("_", "-"): v for k, v in changes.items()}}
+    args = ["accounts", "register-assisted"]
+    for option, value in options.items():
+        if value is True:
+            args.append(option)
+        elif value is not None:
+            args += [option, value]
+    return run_cli(app, *args)
 
 
 def test_assisted_registration_continues_at_login(app, client, sign_in, outbox):
@@ -157,21 +159,7 @@ def test_assisted_registration_never_confirmed_is_purged_after_7_days(app):
 
 
 def test_assisted_registration_rejects_bad_input_by_name(app):
-    result = run_cli(
-        app,
-        "accounts",
-        "register-assisted",
-        "--family-name",
-        "Петров",
-        "--given-name",
-        "Пётр",
-        "--phone",
-        "+7 495 123-45-67",
-        "--email",
-        "petrov@example.ru",
-        "--operator",
-        "Сидорова А.А.",
-    )
+    result = register_assisted(app, no_middle_name=None, phone="+7 495 123-45-67")
     assert result.exit_code == 2
     assert "--phone: Это номер городского телефона" in result.output
     assert "--middle-name: Укажите отчество" in result.output

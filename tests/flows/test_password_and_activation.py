@@ -9,8 +9,8 @@ import pytest
 from flows.messages import MESSAGES, message
 from idp.clock import clock
 from idp.models import Account, AuditEvent
-from tests.conftest import CONFIDENTIAL, RP_CALLBACK
-from tests.flows.conftest import NEW_PASSWORD, PERSON, csrf_token, post_form, text
+from tests.conftest import RP_CALLBACK
+from tests.flows.conftest import NEW_PASSWORD, PERSON, csrf_token, post_form, start_authorization, text
 
 LOGIN = PERSON["email"]
 
@@ -163,19 +163,7 @@ def test_activation_email_uses_the_issuer_not_the_host_header(app, client, confi
 
 def test_whole_procedure_resumes_the_authorization_request(app, client, register, sign_in, outbox):
     """«Ваш личный кабинет» → register → SMS password → new password → activate → sign in → code."""
-    authorize = client.get(
-        "/authorize",
-        query_string={
-            "client_id": CONFIDENTIAL["client_id"],
-            "response_type": "code",
-            "scope": "openid email",
-            "redirect_uri": RP_CALLBACK,
-            "state": "s1",
-            "nonce": "n1",
-        },
-    )
-    assert authorize.status_code == 302
-    ia = parse_qs(urlparse(authorize.headers["Location"]).query)["ia"][0]
+    ia = start_authorization(client)
     assert register(ia=ia).headers["Location"].startswith(f"/login?ia={ia}")
     to_change = sign_in(LOGIN, outbox.sms_code(), ia=ia).headers["Location"]
     assert f"ia={ia}" in to_change

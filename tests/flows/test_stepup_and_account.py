@@ -7,24 +7,12 @@ from urllib.parse import parse_qs, urlparse
 from flows.messages import MESSAGES
 from idp.clock import clock
 from idp.sessions import ACR_MFA
-from tests.conftest import CONFIDENTIAL, RP_CALLBACK
-from tests.flows.conftest import csrf_token, post_form, text
+from tests.conftest import RP_CALLBACK
+from tests.flows.conftest import csrf_token, post_form, start_authorization, text
 
 
 def start_mfa_request(client):
-    response = client.get(
-        "/authorize",
-        query_string={
-            "client_id": CONFIDENTIAL["client_id"],
-            "response_type": "code",
-            "scope": "openid",
-            "redirect_uri": RP_CALLBACK,
-            "state": "s2",
-            "nonce": "n2",
-            "acr_values": ACR_MFA,
-        },
-    )
-    return parse_qs(urlparse(response.headers["Location"]).query)["ia"][0]
+    return start_authorization(client, scope="openid", acr_values=ACR_MFA)
 
 
 def test_step_up_by_sms_completes_the_request(client, make_account, sign_in, outbox):
