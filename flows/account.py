@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
+from flows.activation_link import MOSCOW
 from idp import sessions
 from idp.clock import utcnow
 from idp.db import db
-from idp.lifecycle import state
+from idp.lifecycle import ACTIVE, CONFIRMED, REGISTERED, state
 from idp.models import Account
 
 bp = Blueprint("account", __name__)
+
+STATE_LABELS = {
+    ACTIVE: "активирован",
+    CONFIRMED: "ожидает активации по ссылке из письма",
+    REGISTERED: "ожидает подтверждения паролем из SMS",
+}
 
 
 @bp.get("/account")
@@ -19,7 +26,17 @@ def page():
     account = db.session.get(Account, sso.account_id) if sso else None
     if account is None:
         return redirect(url_for("login.login_form"))
-    return render_template("account.html", account=account, state=state(account, utcnow()))
+    current = state(account, utcnow())
+    deadline = None
+    if current != ACTIVE and account.email_verified_at is None and account.activation_deadline:
+        deadline = account.activation_deadline.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
+    return render_template(
+        "account.html",
+        account=account,
+        state=current,
+        state_label=STATE_LABELS.get(current, current),
+        deadline=deadline,
+    )
 
 
 @bp.post("/account/logout")

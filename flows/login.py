@@ -1,29 +1,46 @@
-"""The sign-in page: login (e-mail or phone), «Пароль», «Войти»."""
+"""The sign-in page: login (e-mail or phone), «Пароль», «Войти», «Отправить еще раз?»."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request, session, url_for
 
-from flows.messages import MESSAGES
-from flows.signin import SignInRefused, sign_in_with_password
+from flows import confirmation
+from flows.messages import for_error, message
+from flows.signin import SignInRefused, sign_in
+from flows.sms_password import SmsPasswordError
 from idp import interaction, ratelimit, sessions
 from idp.services import settings
 
 bp = Blueprint("login", __name__)
+
+# The login a person just registered with or changed the password for, kept in the
+# signed cookie rather than the URL, where it would end up in access logs.
+PENDING_LOGIN = "pending_login"
 
 
 def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _page(ia: str | None, login: str = "", error: str | None = None, notice: str | None = None, status=200):
+def remember_login(login: str) -> None:
+    session[PENDING_LOGIN] = login
+
+
+def limit_per_ip(name: str) -> None:
+    """Raise RateLimited when this address does far more than one person would."""
+    limits = settings()
+    ratelimit.hit(name, client_ip(), limits.login_attempts_per_window * 10, limits.login_attempt_window)
+
+
+def _page(ia, login="", error=None, notice=None, status=200, offer_activation_link=False):
     return (
         render_template(
             "login.html",
             ia=ia,
             login=login,
-            error=MESSAGES.get(error) if error else None,
-            notice=MESSAGES.get(notice) if notice else None,
+            error=error,
+            notice=notice,
+            offer_activation_link=offer_activation_link,
             video_url=settings().video_instruction_url,
         ),
         status,
@@ -32,7 +49,8 @@ def _page(ia: str | None, login: str = "", error: str | None = None, notice: str
 
 @bp.get("/login")
 def login_form():
-    return _page(request.args.get("ia"), request.args.get("login", ""), notice=request.args.get("notice"))
+    login = request.args.get("login") or session.get(PENDING_LOGIN, "")
+    return _page(request.args.get("ia"), login, notice=message(request.args.get("notice")))
 
 
 @bp.post("/login")
@@ -41,20 +59,41 @@ def login_submit():
     login = (request.form.get("login") or "").strip()
     password = request.form.get("password") or ""
     if not login or not password:
-        return _page(ia, login, "missing_credentials", status=400)
+        return _page(ia, login, message("missing_credentials"), status=400)
     try:
         limits = settings()
         ratelimit.hit("login", login.lower(), limits.login_attempts_per_window, limits.login_attempt_window)
-        ratelimit.hit(
-            "login-ip",
-            client_ip(),
-            limits.login_attempts_per_window * 10,
-            limits.login_attempt_window,
-        )
-        result = sign_in_with_password(login, password)
+        limit_per_ip("login-ip")
+        result = sign_in(login, password)
     except ratelimit.RateLimited:
-        return _page(ia, login, "too_many_attempts", status=429)
+        return _page(ia, login, message("too_many_attempts"), status=429)
     except SignInRefused as refusal:
-        return _page(ia, login, refusal.message_key, status=401)
+        return _page(
+            ia,
+            login,
+            message(refusal.message_key),
+            status=401,
+            offer_activation_link=refusal.message_key == "not_activated",
+        )
+    session.pop(PENDING_LOGIN, None)
     sessions.sign_in(result.account.id, result.method)
+    if result.method == "sms":
+        return redirect(url_for("password.change_form", ia=ia))
     return redirect(interaction.resume_url(ia))
+
+
+@bp.post("/login/resend")
+def resend():
+    """«Отправить еще раз?»: a new SMS password for an account that waits for one."""
+    ia = request.form.get("ia") or None
+    login = (request.form.get("login") or "").strip()
+    if not login:
+        return _page(ia, login, message("login_required_for_resend"), status=400)
+    try:
+        limit_per_ip("sms-resend-ip")
+        confirmation.resend(login)
+    except ratelimit.RateLimited:
+        return _page(ia, login, message("too_many_attempts"), status=429)
+    except SmsPasswordError as exc:
+        return _page(ia, login, for_error(exc), status=429)
+    return _page(ia, login, notice=message("sms_resent"))

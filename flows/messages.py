@@ -1,6 +1,7 @@
 """What the pages say, in the procedure's own words. One catalogue, keyed by the code's names."""
 
 MESSAGES = {
+    # sign-in
     "missing_credentials": "Введите логин (e-mail) и пароль.",
     "bad_credentials": "Неверный логин или пароль.",
     "not_activated": (
@@ -10,4 +11,95 @@ MESSAGES = {
     "too_many_attempts": "Слишком много попыток. Подождите немного и повторите.",
     "signed_out": "Вы вышли из Личного кабинета.",
     "store_unavailable": "Сервис временно недоступен. Повторите попытку через минуту.",
+    # SMS password (flows.sms_password exceptions name these keys)
+    "sms_sent": (
+        "На указанный Вами номер телефона направлен пароль для подтверждения. "
+        "Введите его в поле «Пароль» и нажмите «Войти»."
+    ),
+    "sms_resent": (
+        "Если Личный кабинет ожидает подтверждения, новый пароль направлен по SMS. "
+        "Прежний пароль больше не действует."
+    ),
+    "sms_expired": ("Срок действия пароля из SMS истёк. Нажмите «Отправить еще раз?», чтобы получить новый."),
+    "sms_too_many_attempts": (
+        "Пароль из SMS введён неверно слишком много раз и больше не действует. "
+        "Нажмите «Отправить еще раз?», чтобы получить новый."
+    ),
+    "sms_resend_too_soon": "Новый пароль можно запросить через {retry_after} с.",
+    "sms_daily_cap": ("На этот номер сегодня отправлено максимальное число SMS. Повторите попытку завтра."),
+    "sms_error": "Не удалось проверить пароль из SMS. Повторите попытку.",
+    "login_required_for_resend": "Введите логин (e-mail), чтобы получить пароль ещё раз.",
+    # password change
+    "password_changed": (
+        "Пароль изменён. Введите Ваш логин (e-mail) и новый пароль и нажмите кнопку «Войти»."
+    ),
+    "password_mismatch": "Пароли не совпадают.",
+    "password_too_short": "Пароль слишком короткий: нужно не меньше {min_length} символов.",
+    "password_is_login": "Пароль не должен совпадать с e-mail или номером телефона.",
+    "password_common": "Этот пароль слишком распространён. Придумайте другой.",
+    "password_required": "Введите новый пароль.",
+    "current_password_wrong": "Текущий пароль введён неверно.",
+    "sign_in_first": "Войдите в Личный кабинет, чтобы продолжить.",
+    # activation
+    "activation_done": "Личный кабинет активирован.",
+    "activation_expired": (
+        "Срок активации Личного кабинета истёк: активация доступна в течение 24 часов. "
+        "Личный кабинет будет удалён, потребуется повторная процедура регистрации."
+    ),
+    "activation_used": (
+        "Личный кабинет уже активирован по этой ссылке. Войдите с Вашим логином (e-mail) и паролем."
+    ),
+    "activation_invalid": "Ссылка для активации повреждена. Скопируйте её из письма целиком.",
+    "activation_resent": (
+        "Если Личный кабинет ожидает активации, ссылка для активации отправлена повторно "
+        "на e-mail, указанный при регистрации."
+    ),
+    # registration fields
+    "name_required": "Заполните это поле.",
+    "name_too_long": "Слишком длинно: не больше 100 символов.",
+    "name_chars": "Допустимы буквы, дефис, апостроф и пробел между частями.",
+    "middle_name_required": "Укажите отчество или отметьте «Нет отчества».",
+    "middle_name_conflict": "Отчество указано, но отмечено «Нет отчества»: оставьте что-то одно.",
+    "email_required": "Укажите e-mail.",
+    "email_invalid": "Это не похоже на адрес электронной почты. Проверьте, например: ivanov@mail.ru.",
+    "phone_required": "Укажите номер мобильного телефона.",
+    "phone_invalid": "Это не похоже на номер телефона. Пример: +7 916 123-45-67.",
+    "phone_not_russian": "Укажите российский номер мобильного телефона (+7).",
+    "phone_landline": (
+        "Это номер городского телефона: SMS на него не придёт. Укажите номер мобильного телефона."
+    ),
+    "consent_pd_law_152_required": (
+        "Отметьте ознакомление с положениями Федерального закона № 152-ФЗ «О персональных данных»."
+    ),
+    "consent_pd_processing_required": (
+        "Без согласия на передачу и обработку персональных данных регистрация невозможна."
+    ),
+    "form_has_errors": "Проверьте поля, отмеченные ниже.",
+    # step-up
+    "stepup_sent": "Код подтверждения направлен по SMS на номер {phone}.",
 }
+
+SMS_TEXTS = {
+    "confirm": "Пароль для входа в Личный кабинет Россети МР: {code}. Никому его не сообщайте.",
+    "stepup": "Код подтверждения входа в Личный кабинет Россети МР: {code}. Никому его не сообщайте.",
+}
+
+EMAIL_SUBJECTS = {
+    "activation": "Активация Личного кабинета «Россети Московский регион»",
+    "already_registered": "Попытка регистрации Личного кабинета «Россети Московский регион»",
+}
+
+
+def message(key: str | None, **values) -> str | None:
+    """The text for a key, with its placeholders filled."""
+    text = MESSAGES.get(key) if key else None  # unknown keys (e.g. from a URL) show nothing
+    if text is None:
+        return None
+    return text.format(**values) if values else text
+
+
+def for_error(exc: Exception) -> str:
+    """The page message for a named failure (its class carries the key)."""
+    key = getattr(exc, "message_key", "sms_error")
+    values = {"retry_after": exc.retry_after} if hasattr(exc, "retry_after") else {}
+    return message(key, **values)

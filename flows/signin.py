@@ -1,9 +1,17 @@
-"""The rule behind the sign-in form: who is this, and may they in?"""
+"""The rule behind the sign-in form: who is this, and may they in?
+
+One form takes two kinds of secret. An account still waiting for its SMS
+password (self-registered a moment ago, or registered in a client office) is
+signed in with that; every other account with its password. Which applies is
+decided here, from the account, never from anything the browser says.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows import confirmation
+from flows.sms_password import SmsPasswordError
 from idp.accounts import find_by_login
 from idp.clock import utcnow
 from idp.db import db
@@ -26,9 +34,21 @@ class SignedIn:
     method: str  # RFC 8176 amr value
 
 
-def sign_in_with_password(login: str, password: str) -> SignedIn:
-    """Check a login and password; the same refusal whether the login exists or not."""
+def sign_in(login: str, secret: str) -> SignedIn:
+    """Check what was typed into «Пароль»: the SMS password or the account's password."""
     account = find_by_login(login)
+    if confirmation.waits_for_sms_password(account):
+        try:
+            confirmation.accept(account, secret)
+        except SmsPasswordError as exc:
+            raise SignInRefused(exc.message_key) from None
+        return SignedIn(account, "sms")
+    return sign_in_with_password(login, secret, account)
+
+
+def sign_in_with_password(login: str, password: str, account: Account | None = None) -> SignedIn:
+    """Check a login and password; the same refusal whether the login exists or not."""
+    account = account or find_by_login(login)
     passwords = services().passwords
     if not passwords.verify(account.password_hash if account else None, password):
         raise SignInRefused("bad_credentials")

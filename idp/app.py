@@ -28,10 +28,18 @@ log = logging.getLogger("idp")
 
 def _blueprints(settings: Settings):
     from flows.account import bp as account_bp
+    from flows.activation import bp as activation_bp
     from flows.login import bp as login_bp
+    from flows.password import bp as password_bp
+    from flows.registration import bp as registration_bp
+    from flows.stepup import bp as stepup_bp
 
     yield oidc_views.bp
     yield login_bp
+    yield registration_bp
+    yield password_bp
+    yield activation_bp
+    yield stepup_bp
     yield account_bp
     if settings.development:
         from idp.demo import bp as demo_bp

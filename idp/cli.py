@@ -97,6 +97,67 @@ def accounts_create(email, phone, family_name, given_name, middle_name, password
     click.echo(account.sub)
 
 
+@accounts.command("purge-expired")
+@with_appcontext
+def accounts_purge_expired():
+    """Delete cabinets past their activation deadline (and office registrations never
+    confirmed by SMS); keeps one anonymous audit event each. Safe to run concurrently."""
+    from flows.expiry import purge_expired
+
+    click.echo(f"purged {purge_expired()} accounts")
+
+
+@accounts.command("register-assisted")
+@click.option("--family-name", required=True)
+@click.option("--given-name", required=True)
+@click.option("--middle-name", default=None)
+@click.option("--no-middle-name", is_flag=True, help="The applicant has no patronymic.")
+@click.option("--phone", required=True, help="Mobile phone; the SMS password goes there.")
+@click.option("--email", required=True, help="The login; the activation link goes there.")
+@click.option("--mailing/--no-mailing", default=False, help="Consent to advertising mailings.")
+@click.option("--operator", required=True, help="The client-office employee registering the cabinet.")
+@with_appcontext
+def accounts_register_assisted(
+    family_name, given_name, middle_name, no_middle_name, phone, email, mailing, operator
+):
+    """Register a cabinet for an applicant in a client office.
+
+    The applicant continues at /login with the SMS password."""
+    from flows import validation
+    from flows.enrolment import Evidence, register
+    from flows.messages import MESSAGES, for_error
+    from flows.sms_password import SmsPasswordError
+
+    form = {
+        "family_name": family_name,
+        "given_name": given_name,
+        "middle_name": middle_name or "",
+        "no_middle_name": no_middle_name,
+        "phone": phone,
+        "email": email,
+        # The applicant acknowledges and consents on the signed paper form.
+        "consent_pd_law_152": True,
+        "consent_pd_processing": True,
+        "consent_mailing": mailing,
+    }
+    person, errors = validation.registration(form)
+    if errors:
+        for field, key in errors.items():
+            click.echo(f"--{field.replace('_', '-')}: {MESSAGES[key]}", err=True)
+        raise SystemExit(2)
+    try:
+        account = register(
+            person, validation.consents_given(form), Evidence(channel="office", operator=operator)
+        )
+    except SmsPasswordError as exc:
+        raise click.ClickException(for_error(exc)) from None
+    if account is None:
+        raise click.ClickException(
+            "e-mail или телефон уже принадлежат Личному кабинету; владельцу отправлено письмо"
+        )
+    click.echo(account.sub)
+
+
 @click.group()
 def clients():
     """Relying parties."""

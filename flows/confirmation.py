@@ -1,0 +1,59 @@
+"""Confirming the phone with the SMS password: sending it, sending it again, accepting it.
+
+A person types the SMS password into the ordinary sign-in form («Пароль»,
+«Войти»); flows.signin asks `waits_for_sms_password` to tell that case from a
+normal password.
+"""
+
+from __future__ import annotations
+
+from flows import activation_link, sms_password
+from flows.delivery.outbox import enqueue_sms
+from flows.messages import SMS_TEXTS
+from idp.accounts import find_by_login
+from idp.clock import utcnow
+from idp.db import db
+from idp.lifecycle import CONFIRMED, REGISTERED, activation_deadline, state
+from idp.models import Account, audit
+from idp.services import settings
+
+
+def waits_for_sms_password(account: Account | None) -> bool:
+    """The phone is not confirmed yet, or it is but no password was ever set
+    (the person left before «Изменить пароль»): the SMS password is how they get in."""
+    if account is None:
+        return False
+    current = state(account, utcnow())
+    return current == REGISTERED or (current == CONFIRMED and account.password_changed_at is None)
+
+
+def send_password(account: Account) -> None:
+    """Issue a new SMS password and queue it in the caller's transaction.
+    Raises ResendTooSoon or DailyCapReached."""
+    issued = sms_password.issue(sms_password.CONFIRM, account.sub, account.phone)
+    enqueue_sms(account.phone, SMS_TEXTS["confirm"].format(code=issued.code))
+
+
+def resend(login: str) -> None:
+    """«Отправить еще раз?»: the same answer whether or not this login waits for an SMS
+    password, including the cooldown and the daily cap, so the form tells nobody who is registered."""
+    account = find_by_login(login)
+    if waits_for_sms_password(account):
+        send_password(account)
+        db.session.commit()
+    else:
+        sms_password.allow_send("login:" + login.strip().lower())
+
+
+def accept(account: Account, code: str) -> None:
+    """Check the SMS password; on the first success the phone is confirmed and the
+    activation link goes out (an office registration's deadline starts now)."""
+    sms_password.verify(sms_password.CONFIRM, account.sub, code)
+    if account.phone_verified_at is None:
+        now = utcnow()
+        account.phone_verified_at = now
+        if account.activation_deadline is None:
+            account.activation_deadline = activation_deadline(now, settings().activation_window)
+        activation_link.send(account)
+        audit("account.phone_verified", subject=account.sub)
+    db.session.commit()

@@ -1,0 +1,119 @@
+"""Creating a cabinet: by the person on the registration page, or by a client-office employee.
+
+One transaction holds the account, its consent records, the SMS password in
+the outbox and the removal of an expired cabinet that held the same e-mail or
+phone. If the e-mail or phone belongs to a cabinet that still exists, nothing is
+created and its owner is told by e-mail; the caller shows the same page as on
+success, so the form reveals nobody's registration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import render_template
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+
+from consent import records
+from flows import confirmation, expiry
+from flows.delivery.outbox import enqueue_email
+from flows.links import public_url
+from flows.messages import EMAIL_SUBJECTS
+from flows.sms_password import SmsPasswordError
+from flows.validation import PersonData
+from idp.clock import utcnow
+from idp.db import db
+from idp.lifecycle import activation_deadline, is_live
+from idp.models import Account, audit, new_sub
+from idp.services import settings
+
+CONSENT_VERSION = "2026-01"  # replaced by the consent catalogue's current versions
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How the consents were given: on the web page, or in a client office by an operator."""
+
+    channel: str  # "web" | "office"
+    ip_address: str | None = None
+    user_agent: str | None = None
+    operator: str | None = None
+
+    @property
+    def registered_by(self) -> str:
+        return "office" if self.channel == "office" else "self"
+
+
+def register(person: PersonData, consents: dict[str, bool], evidence: Evidence) -> Account | None:
+    """The new account, or None when the e-mail or phone is taken (the owner was notified).
+    Raises ResendTooSoon / DailyCapReached when no SMS may go to this phone now."""
+    try:
+        return _register_once(person, consents, evidence)
+    except IntegrityError:
+        # A parallel registration with the same e-mail or phone committed first: this
+        # one now sees that cabinet and takes the already-registered path.
+        db.session.rollback()
+        return _register_once(person, consents, evidence)
+    except SmsPasswordError:
+        db.session.rollback()
+        raise
+
+
+def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evidence) -> Account | None:
+    now = utcnow()
+    holders = Account.query.filter(or_(Account.email == person.email, Account.phone == person.phone)).all()
+    taken = []
+    for holder in holders:
+        reason = expiry.purge_reason(holder, now)
+        if reason is None or not expiry.erase(holder.id, holder.registered_by, reason, now):
+            taken.append(holder)
+    if taken:
+        for owner in taken:
+            if is_live(owner, now):
+                _notify_owner(owner)
+        db.session.commit()
+        return None
+    account = Account(
+        sub=new_sub(),
+        family_name=person.family_name,
+        given_name=person.given_name,
+        middle_name=person.middle_name,
+        email=person.email,
+        phone=person.phone,
+        registered_by=evidence.registered_by,
+        created_at=now,
+        # An office registration's deadline starts when the activation link is sent.
+        activation_deadline=(
+            activation_deadline(now, settings().activation_window)
+            if evidence.registered_by == "self"
+            else None
+        ),
+    )
+    db.session.add(account)
+    db.session.flush()
+    for kind, granted in consents.items():
+        records.record(
+            account.id,
+            kind,
+            CONSENT_VERSION,
+            granted,
+            channel=evidence.channel,
+            ip_address=evidence.ip_address,
+            user_agent=(evidence.user_agent or "")[:300] or None,
+            operator=evidence.operator,
+        )
+    confirmation.send_password(account)
+    audit("account.registered", subject=account.sub, registered_by=evidence.registered_by)
+    db.session.commit()
+    return account
+
+
+def _notify_owner(owner: Account) -> None:
+    values = {"account": owner, "login_link": public_url("login.login_form")}
+    enqueue_email(
+        owner.email,
+        EMAIL_SUBJECTS["already_registered"],
+        render_template("email/already_registered.txt", **values),
+        render_template("email/already_registered.html", **values),
+    )

@@ -1,0 +1,140 @@
+"""The SMS password: a short numeric code sent to a phone, its rules as plain functions.
+
+State lives in the short-lived store. Redis expiry cannot follow the project
+clock, so every record carries its own timestamps and the rules compare them
+with clock.time(); store TTLs only clean up. Codes are kept as an HMAC keyed by
+the application secret: a 6-digit code hashed without a secret is read back in
+a millisecond.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+from idp import ratelimit
+from idp.clock import clock
+from idp.services import settings, store
+
+MOSCOW = timezone(timedelta(hours=3))
+_KEEP = 24 * 3600  # how long a challenge record is kept so "expired" can be told from "never sent"
+
+# Purposes keep the registration code and the step-up code apart.
+CONFIRM = "confirm"
+STEP_UP = "stepup"
+
+
+class SmsPasswordError(Exception):
+    message_key = "sms_error"
+
+
+class CodeExpired(SmsPasswordError):
+    """Past its validity, replaced by a newer one, or never sent."""
+
+    message_key = "sms_expired"
+
+
+class WrongCode(SmsPasswordError):
+    message_key = "bad_credentials"
+
+
+class TooManyAttempts(SmsPasswordError):
+    message_key = "sms_too_many_attempts"
+
+
+class ResendTooSoon(SmsPasswordError):
+    message_key = "sms_resend_too_soon"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+class DailyCapReached(SmsPasswordError):
+    message_key = "sms_daily_cap"
+
+
+@dataclass(frozen=True)
+class Issued:
+    code: str
+    expires_at: float
+
+
+def _digest(challenge_id: str, code: str) -> str:
+    key = settings().secret_key.encode()
+    return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _challenge_key(purpose: str, subject: str) -> str:
+    return f"sms:{purpose}:{subject}"
+
+
+def _moscow_day(now: float) -> str:
+    return datetime.fromtimestamp(now, tz=UTC).astimezone(MOSCOW).date().isoformat()
+
+
+def new_code(length: int) -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(length))
+
+
+def allow_send(channel_key: str) -> None:
+    """Count one SMS to this phone (or login): ResendTooSoon within the cooldown,
+    DailyCapReached past the daily cap (a Moscow calendar day)."""
+    limits = settings()
+    now = clock.time()
+    cooldown_key = "sms:cooldown:" + hashlib.sha256(channel_key.encode()).hexdigest()[:32]
+    stamp = str(now)
+    if not store().set(cooldown_key, stamp, limits.sms_resend_cooldown + 1, only_if_absent=True):
+        last = float(store().get(cooldown_key) or 0)
+        if now < last + limits.sms_resend_cooldown:
+            raise ResendTooSoon(int(last + limits.sms_resend_cooldown - now) + 1)
+        store().set(cooldown_key, stamp, limits.sms_resend_cooldown + 1)
+    try:
+        ratelimit.hit("sms-day", f"{channel_key}:{_moscow_day(now)}", limits.sms_daily_cap, 2 * 24 * 3600)
+    except ratelimit.RateLimited:
+        raise DailyCapReached() from None
+
+
+def issue(purpose: str, subject: str, phone: str) -> Issued:
+    """A fresh code for this subject; any earlier one stops working. The caller sends it."""
+    allow_send(phone)
+    limits = settings()
+    now = clock.time()
+    challenge_id = secrets.token_urlsafe(12)
+    code = new_code(limits.sms_code_length)
+    record = {
+        "id": challenge_id,
+        "hash": _digest(challenge_id, code),
+        "expires_at": now + limits.sms_code_ttl,
+    }
+    store().set_json(_challenge_key(purpose, subject), record, max(_KEEP, limits.sms_code_ttl))
+    return Issued(code, record["expires_at"])
+
+
+def has_live_code(purpose: str, subject: str) -> bool:
+    record = store().get_json(_challenge_key(purpose, subject))
+    return record is not None and clock.time() < record["expires_at"]
+
+
+def verify(purpose: str, subject: str, code: str) -> None:
+    """Accept the code once, or raise why not. Each try is counted before it is
+    compared, so parallel guesses cannot exceed the limit."""
+    limits = settings()
+    key = _challenge_key(purpose, subject)
+    record = store().get_json(key)
+    if record is None or clock.time() >= record["expires_at"]:
+        raise CodeExpired()
+    tries = store().incr(f"sms:tries:{record['id']}", max(_KEEP, limits.sms_code_ttl))
+    if tries > limits.sms_max_attempts:
+        raise TooManyAttempts()
+    candidate = "".join((code or "").split())
+    if not hmac.compare_digest(record["hash"], _digest(record["id"], candidate)):
+        if tries >= limits.sms_max_attempts:
+            raise TooManyAttempts()
+        raise WrongCode()
+    consumed = store().getdel_json(key)
+    if consumed is None or consumed["id"] != record["id"]:
+        raise CodeExpired()  # used a moment ago by a parallel request, or replaced by a resend

@@ -1,0 +1,88 @@
+"""Step-up by SMS: a signed-in person proves the phone as well, when a site asks for
+acr urn:rossetimr:lk:acr:mfa. The session keeps its sid and gains "sms" in amr."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from flows import sms_password
+from flows.delivery.outbox import enqueue_sms
+from flows.messages import SMS_TEXTS, for_error, message
+from idp import interaction, ratelimit, sessions
+from idp.clock import utcnow
+from idp.db import db
+from idp.lifecycle import is_live
+from idp.models import Account
+from idp.services import settings
+
+bp = Blueprint("stepup", __name__)
+
+
+def _masked(phone: str) -> str:
+    return phone[:2] + " *** ***-" + phone[-4:-2] + "-" + phone[-2:]
+
+
+def _page(ia, account, error=None, notice=None, status=200):
+    notice = notice or message("stepup_sent", phone=_masked(account.phone))
+    return render_template("stepup.html", ia=ia, error=error, notice=notice), status
+
+
+def _send(account: Account) -> None:
+    issued = sms_password.issue(sms_password.STEP_UP, account.sub, account.phone)
+    enqueue_sms(account.phone, SMS_TEXTS["stepup"].format(code=issued.code))
+    db.session.commit()
+
+
+def _current():
+    sso = sessions.current()
+    account = db.session.get(Account, sso.account_id) if sso else None
+    if account is None or not is_live(account, utcnow()):
+        return None, None
+    return sso, account
+
+
+@bp.get("/stepup")
+def form():
+    ia = request.args.get("ia")
+    sso, account = _current()
+    if sso is None:
+        return redirect(url_for("login.login_form", ia=ia))
+    if "sms" in sso.amr:
+        return redirect(interaction.resume_url(ia))
+    if not sms_password.has_live_code(sms_password.STEP_UP, account.sub):
+        try:
+            _send(account)
+        except sms_password.SmsPasswordError as exc:
+            return _page(ia, account, for_error(exc), status=429)
+    return _page(ia, account)
+
+
+@bp.post("/stepup")
+def submit():
+    ia = request.form.get("ia") or None
+    sso, account = _current()
+    if sso is None:
+        return redirect(url_for("login.login_form", ia=ia))
+    try:
+        limits = settings()
+        ratelimit.hit("stepup", account.sub, limits.login_attempts_per_window, limits.login_attempt_window)
+        sms_password.verify(sms_password.STEP_UP, account.sub, request.form.get("code") or "")
+    except ratelimit.RateLimited:
+        return _page(ia, account, message("too_many_attempts"), status=429)
+    except sms_password.SmsPasswordError as exc:
+        return _page(ia, account, for_error(exc), status=401)
+    sessions.sign_in(account.id, "sms")
+    return redirect(interaction.resume_url(ia))
+
+
+@bp.post("/stepup/resend")
+def resend():
+    ia = request.form.get("ia") or None
+    sso, account = _current()
+    if sso is None:
+        return redirect(url_for("login.login_form", ia=ia))
+    try:
+        _send(account)
+    except sms_password.SmsPasswordError as exc:
+        return _page(ia, account, for_error(exc), status=429)
+    return _page(ia, account)

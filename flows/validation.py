@@ -1,0 +1,144 @@
+"""Rules for what a person types at registration: names, e-mail, mobile phone.
+
+Each rule takes the raw text and returns the normalised value, or raises
+Invalid with the message key shown next to the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+NAME_MAX = 100
+_SEPARATORS = "-' ’"
+_EMAIL_MAX = 254
+
+
+class Invalid(ValueError):
+    """A field's value cannot be used; message_key names the text in flows.messages."""
+
+    def __init__(self, message_key: str) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
+
+
+def person_name(raw: str | None, *, required: bool = True) -> str | None:
+    """A surname, given name or patronymic: letters of any script, joined by one hyphen,
+    apostrophe or space (Салтыков-Щедрин, д'Артаньян, Мамин Сибиряк)."""
+    text = unicodedata.normalize("NFC", " ".join((raw or "").split()))
+    if not text:
+        if required:
+            raise Invalid("name_required")
+        return None
+    if len(text) > NAME_MAX:
+        raise Invalid("name_too_long")
+    previous_was_separator = True  # a name may not start with a separator
+    for ch in text:
+        if ch in _SEPARATORS:
+            if previous_was_separator:
+                raise Invalid("name_chars")
+            previous_was_separator = True
+        elif unicodedata.category(ch).startswith("L") or (
+            unicodedata.category(ch).startswith("M") and not previous_was_separator
+        ):
+            previous_was_separator = False
+        else:
+            raise Invalid("name_chars")
+    if previous_was_separator:
+        raise Invalid("name_chars")
+    return text.replace("’", "'")
+
+
+def email_address(raw: str | None) -> str:
+    """The normalised address (internationalised allowed; the domain is not looked up)."""
+    text = (raw or "").strip()
+    if not text:
+        raise Invalid("email_required")
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise Invalid("email_invalid") from None
+    normalized = checked.normalized.lower()
+    if len(normalized) > _EMAIL_MAX:
+        raise Invalid("email_invalid")
+    return normalized
+
+
+_PHONE_CHARS = re.compile(r"^[0-9+()\-\s.]+$")
+
+
+def mobile_phone(raw: str | None) -> str:
+    """A Russian mobile number in E.164; landlines and foreign numbers are refused with a reason."""
+    text = (raw or "").strip()
+    if not text:
+        raise Invalid("phone_required")
+    if not _PHONE_CHARS.match(text):
+        raise Invalid("phone_invalid")
+    digits = re.sub(r"\D", "", text)
+    if not text.startswith("+") and len(digits) == 11 and digits[0] == "8":
+        text = "+7" + digits[1:]  # the domestic trunk prefix 8 is how most people write it
+    try:
+        number = phonenumbers.parse(text, "RU")
+    except phonenumbers.NumberParseException:
+        raise Invalid("phone_invalid") from None
+    if not phonenumbers.is_valid_number(number):
+        raise Invalid("phone_invalid")
+    if phonenumbers.region_code_for_number(number) != "RU":
+        raise Invalid("phone_not_russian")
+    kind = phonenumbers.number_type(number)
+    if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        raise Invalid("phone_landline")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@dataclass(frozen=True)
+class PersonData:
+    family_name: str
+    given_name: str
+    middle_name: str | None
+    email: str
+    phone: str
+
+
+MANDATORY_CONSENTS = ("pd_law_152", "pd_processing")
+OPTIONAL_CONSENTS = ("mailing",)
+
+
+def registration(form: dict) -> tuple[PersonData | None, dict[str, str]]:
+    """Check the whole registration form; returns the data, or the message key per field."""
+    errors: dict[str, str] = {}
+    values: dict[str, str | None] = {}
+
+    def take(field: str, rule, *args, **kwargs) -> None:
+        try:
+            values[field] = rule(form.get(field), *args, **kwargs)
+        except Invalid as exc:
+            errors[field] = exc.message_key
+
+    take("family_name", person_name)
+    take("given_name", person_name)
+    if form.get("no_middle_name"):
+        if (form.get("middle_name") or "").strip():
+            errors["middle_name"] = "middle_name_conflict"
+        values["middle_name"] = None
+    else:
+        take("middle_name", person_name)
+        if errors.get("middle_name") == "name_required":
+            errors["middle_name"] = "middle_name_required"
+    take("phone", mobile_phone)
+    take("email", email_address)
+    for kind in MANDATORY_CONSENTS:
+        if not form.get(f"consent_{kind}"):
+            errors[f"consent_{kind}"] = f"consent_{kind}_required"
+    if errors:
+        return None, errors
+    return PersonData(**values), {}
+
+
+def consents_given(form: dict) -> dict[str, bool]:
+    """Every consent kind the form asks about, granted or not."""
+    return {kind: bool(form.get(f"consent_{kind}")) for kind in MANDATORY_CONSENTS + OPTIONAL_CONSENTS}

@@ -1,0 +1,136 @@
+"""The SMS password typed into «Пароль» on the sign-in form, and «Отправить еще раз?»."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows import sms_password
+from flows.messages import MESSAGES, message
+from idp.clock import clock
+from idp.models import Account
+from tests.flows.conftest import PERSON, PHONE_E164, post_form, text
+
+LOGIN = PERSON["email"]
+
+
+@pytest.fixture
+def registered(register):
+    assert register().status_code == 302
+
+
+def resend(client, login=LOGIN):
+    return post_form(client, "/login", "/login/resend", {"login": login})
+
+
+def test_sms_password_signs_in_and_leads_to_password_change(app, client, registered, sign_in, outbox):
+    response = sign_in(LOGIN, outbox.sms_code())
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/password/change")
+    page = text(client.get(response.headers["Location"]))
+    assert "Новый пароль" in page and "Подтверждение пароля" in page and "Изменить пароль" in page
+    with app.app_context():
+        assert Account.query.one().phone_verified_at is not None
+    mails = outbox.messages("email", LOGIN)
+    assert len(mails) == 1 and mails[0]["html"] and "/activate/" in mails[0]["html"]
+
+
+def test_sms_password_is_accepted_with_the_phone_as_login(client, registered, sign_in, outbox):
+    assert sign_in("8 (916) 123-45-67", outbox.sms_code()).status_code == 302
+
+
+def test_code_is_stored_hashed(app, registered, outbox):
+    code = outbox.sms_code()
+    with app.app_context():
+        store = app.extensions["idp"].store
+        sub = Account.query.one().sub
+        raw = store.get(f"sms:confirm:{sub}")
+    assert raw and code not in raw
+
+
+def test_expired_sms_password_is_refused(client, registered, sign_in, outbox):
+    code = outbox.sms_code()
+    clock.advance(600 + 1)
+    response = sign_in(LOGIN, code)
+    assert response.status_code == 401
+    assert MESSAGES["sms_expired"] in text(response)
+
+
+def test_wrong_sms_password_five_times_kills_the_code(client, registered, sign_in, outbox):
+    code = outbox.sms_code()
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(4):
+        response = sign_in(LOGIN, wrong)
+        assert response.status_code == 401
+        assert MESSAGES["bad_credentials"] in text(response)
+    fifth = sign_in(LOGIN, wrong)
+    assert MESSAGES["sms_too_many_attempts"] in text(fifth)
+    right_too_late = sign_in(LOGIN, code)
+    assert right_too_late.status_code == 401
+    assert MESSAGES["sms_too_many_attempts"] in text(right_too_late)
+
+
+def test_resend_before_the_cooldown_is_refused(client, registered, outbox):
+    response = resend(client)
+    assert response.status_code == 429
+    assert "Новый пароль можно запросить через" in text(response)
+    assert len(outbox.messages("sms", PHONE_E164)) == 1
+
+
+def test_resend_replaces_the_previous_code(client, registered, sign_in, outbox):
+    first = outbox.sms_code()
+    clock.advance(61)
+    response = resend(client)
+    assert response.status_code == 200
+    assert MESSAGES["sms_resent"] in text(response)
+    second = outbox.sms_code()
+    assert len(outbox.messages("sms", PHONE_E164)) == 2
+    if first != second:  # the earlier code no longer matches anything
+        assert MESSAGES["bad_credentials"] in text(sign_in(LOGIN, first))
+    assert sign_in(LOGIN, second).status_code == 302
+
+
+def test_daily_cap_per_phone(client, registered, outbox):
+    for _ in range(4):  # registration sent the first of five
+        clock.advance(61)
+        assert resend(client).status_code == 200
+    clock.advance(61)
+    response = resend(client)
+    assert response.status_code == 429
+    assert MESSAGES["sms_daily_cap"] in text(response)
+    assert len(outbox.messages("sms", PHONE_E164)) == 5
+
+
+def test_resend_for_an_unknown_login_looks_the_same(client, outbox):
+    response = resend(client, "nobody@example.ru")
+    assert response.status_code == 200
+    assert MESSAGES["sms_resent"] in text(response)
+    again = resend(client, "nobody@example.ru")
+    assert "Новый пароль можно запросить через" in text(again)
+
+
+def test_resend_for_an_active_account_sends_nothing(client, make_account, outbox):
+    person = make_account()
+    response = resend(client, person["email"])
+    assert MESSAGES["sms_resent"] in text(response)
+    assert outbox.messages("sms", person["phone"]) == []
+
+
+def test_active_account_still_signs_in_with_its_password(client, make_account, sign_in):
+    person = make_account()
+    response = sign_in(person["email"], person["password"])
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account"
+
+
+def test_rules_without_a_request(app):
+    with app.test_request_context():
+        issued = sms_password.issue(sms_password.STEP_UP, "subject-1", "+79160000001")
+        assert len(issued.code) == 6 and issued.code.isdigit()
+        with pytest.raises(sms_password.ResendTooSoon) as too_soon:
+            sms_password.issue(sms_password.STEP_UP, "subject-1", "+79160000001")
+        assert message("sms_resend_too_soon", retry_after=too_soon.value.retry_after)
+        with pytest.raises(sms_password.WrongCode):
+            sms_password.verify(sms_password.STEP_UP, "subject-1", "x")
+        sms_password.verify(sms_password.STEP_UP, "subject-1", issued.code)
+        with pytest.raises(sms_password.CodeExpired):  # single use
+            sms_password.verify(sms_password.STEP_UP, "subject-1", issued.code)
