@@ -6,6 +6,10 @@ from consent.records import current_state
 
 
 def consents_claim(account_id: int) -> dict:
+    """{kind: {"granted": bool, "version": str, "at": epoch seconds}} from the latest record per kind.
+
+    A kind the person was never asked about is absent: there is no evidence to report.
+    """
     return {
         kind: {"granted": row.granted, "version": row.version, "at": int(row.at.timestamp())}
         for kind, row in current_state(account_id).items()

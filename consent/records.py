@@ -1,9 +1,34 @@
-"""Append-only consent records; the current state is derived from them."""
+"""Append-only consent records; the current state is derived from them.
+
+Every grant and every withdrawal is one row with its evidence: which text (by
+version and SHA-256), when, through which channel, and from where (IP address
+and browser for the web, the employee for the client office). A row is never
+changed or deleted by the application: the ORM refuses it. The single exception
+is `anonymise`, used when a closed account's personal data is erased: the row
+stays as proof that a consent existed, but no longer says whose it was.
+"""
 
 from __future__ import annotations
 
+import contextvars
+
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
+
+from consent import catalogue
 from idp.clock import utcnow
 from idp.db import UTCDateTime, db
+
+CHANNELS = ("web", "office", "account")
+USER_AGENT_MAX = 300
+
+
+class ConsentRecordImmutable(RuntimeError):
+    """Someone tried to change or delete a consent record."""
+
+
+class MissingEvidence(ValueError):
+    """A record without the evidence its channel requires."""
 
 
 class ConsentRecord(db.Model):
@@ -23,18 +48,122 @@ class ConsentRecord(db.Model):
     user_agent = db.Column(db.String(300), nullable=True)
     operator = db.Column(db.String(100), nullable=True)
 
+    def evidence(self) -> dict:
+        """The row as a regulator would read it."""
+        return {
+            "kind": self.kind,
+            "version": self.version,
+            "text_sha256": self.text_hash,
+            "granted": self.granted,
+            "at": self.at.isoformat(),
+            "channel": self.channel,
+            "ip_address": self.ip_address,
+            "user_agent": self.user_agent,
+            "operator": self.operator,
+        }
 
-def record(account_id: int, kind: str, version: str, granted: bool, **evidence) -> ConsentRecord:
-    """Append one grant or withdrawal to the caller's transaction."""
-    entry = ConsentRecord(account_id=account_id, kind=kind, version=version, granted=granted, **evidence)
+
+def record(
+    account_id: int,
+    kind: str,
+    version: str,
+    granted: bool,
+    *,
+    channel: str = "web",
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+    operator: str | None = None,
+    text_hash: str | None = None,
+) -> ConsentRecord:
+    """Append one grant or withdrawal to the caller's transaction (the caller commits).
+
+    The text's hash comes from the catalogue; a hash passed in must match it.
+    Raises catalogue.UnknownConsent for a kind or version not published, and
+    MissingEvidence when the channel's evidence is absent.
+    """
+    published = catalogue.version(kind, version)
+    if text_hash is not None and text_hash != published.sha256:
+        raise MissingEvidence(f"{kind} version {version}: text hash does not match the published text")
+    if channel not in CHANNELS:
+        raise MissingEvidence(f"unknown channel {channel!r}")
+    if channel == "office" and not operator:
+        raise MissingEvidence("a consent taken at the office names the operator")
+    if channel in ("web", "account") and not ip_address:
+        raise MissingEvidence("a consent given on the web carries the IP address")
+    entry = ConsentRecord(
+        account_id=account_id,
+        kind=kind,
+        version=version,
+        text_hash=published.sha256,
+        granted=bool(granted),
+        at=utcnow(),
+        channel=channel,
+        ip_address=ip_address if channel != "office" else None,
+        user_agent=(user_agent or "")[:USER_AGENT_MAX] if channel != "office" else None,
+        operator=operator if channel == "office" else None,
+    )
     db.session.add(entry)
     return entry
+
+
+def history(account_id: int) -> list[ConsentRecord]:
+    """Every record of one account, oldest first."""
+    return ConsentRecord.query.filter_by(account_id=account_id).order_by(ConsentRecord.id).all()
 
 
 def current_state(account_id: int) -> dict[str, ConsentRecord]:
     """The latest record per kind for one account."""
     latest: dict[str, ConsentRecord] = {}
-    rows = ConsentRecord.query.filter_by(account_id=account_id).order_by(ConsentRecord.id).all()
-    for row in rows:
+    for row in history(account_id):
         latest[row.kind] = row
     return latest
+
+
+def is_granted(account_id: int, kind: str) -> bool:
+    row = current_state(account_id).get(kind)
+    return row is not None and row.granted
+
+
+_anonymising = contextvars.ContextVar("consent_anonymising", default=False)
+
+
+def anonymise(account_id: int) -> int:
+    """Detach an account's records from it before its personal data is erased.
+
+    The only change a record may undergo: the account, IP address and browser
+    are cleared; the kind, version, text hash, time, channel and operator stay.
+    Returns how many records were anonymised. The caller commits.
+    """
+    token = _anonymising.set(True)
+    try:
+        result = db.session.execute(
+            update(ConsentRecord)
+            .where(ConsentRecord.account_id == account_id)
+            .values(account_id=None, ip_address=None, user_agent=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    finally:
+        _anonymising.reset(token)
+    return result.rowcount
+
+
+@event.listens_for(ConsentRecord, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise ConsentRecordImmutable("consent records are append-only")
+
+
+@event.listens_for(ConsentRecord, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise ConsentRecordImmutable("consent records are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state):
+    """ORM UPDATE/DELETE statements on records bypass the flush events: refuse them here."""
+    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
+        return
+    if state.bind_mapper.class_ is not ConsentRecord:
+        return
+    if state.is_update and _anonymising.get():
+        return
+    raise ConsentRecordImmutable("consent records are append-only")

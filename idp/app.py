@@ -27,6 +27,7 @@ log = logging.getLogger("idp")
 
 
 def _blueprints(settings: Settings):
+    from consent.views import bp as consents_bp
     from flows.account import bp as account_bp
     from flows.activation import bp as activation_bp
     from flows.login import bp as login_bp
@@ -41,6 +42,7 @@ def _blueprints(settings: Settings):
     yield activation_bp
     yield stepup_bp
     yield account_bp
+    yield consents_bp
     if settings.development:
         from idp.demo import bp as demo_bp
 

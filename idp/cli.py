@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from consent.cli import consents as consents_cli
 from idp import clients as client_admin
 from idp import keys as key_admin
 from idp.db import db
@@ -34,6 +35,7 @@ def register_cli(app: Flask) -> None:
     for group in (accounts, clients, keys):
         app.cli.add_command(group)
     app.cli.add_command(serve)
+    app.cli.add_command(consents_cli)
 
 
 @click.command()
@@ -265,3 +267,13 @@ def keys_list():
     for key in SigningKey.query.order_by(SigningKey.active_from):
         retired = key.retired_at.isoformat() if key.retired_at else "-"
         click.echo(f"{key.kid} {key.alg} active_from={key.active_from.isoformat()} retired_at={retired}")
+
+
+@accounts.command("erase-closed")
+@with_appcontext
+def accounts_erase_closed():
+    """Erase the personal data of accounts closed longer ago than the retention period."""
+    from idp.clock import utcnow
+    from idp.closure import erase_closed_accounts
+
+    click.echo(f"erased {erase_closed_accounts(utcnow())} closed accounts")

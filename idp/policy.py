@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from consent.renewal import outdated_mandatory
 from idp.lifecycle import is_live
 from idp.models import Account
 from idp.sessions import ACR_LEVELS, SsoSession
@@ -64,6 +65,10 @@ def _not_activated(ctx: Context) -> bool:
     return ctx.account.email_verified_at is None
 
 
+def _mandatory_consent_outdated(ctx: Context) -> bool:
+    return bool(outdated_mandatory(ctx.account.id, _dt(ctx.now)))
+
+
 def _needs_password_proof(ctx: Context) -> bool:
     return "pwd" not in ctx.session.amr
 
@@ -95,6 +100,9 @@ CHECKS: list[Check] = [
     ),
     Check("not_activated", "refuse", "not_activated", "access_denied", _not_activated),
     Check("password_proof", "login", "login.login_form", "login_required", _needs_password_proof),
+    Check(
+        "consent_version", "consent", "consents.update_form", "consent_required", _mandatory_consent_outdated
+    ),
     Check("acr_values", "step_up", "stepup.form", "interaction_required", _acr_above_session),
 ]
 

@@ -1,0 +1,163 @@
+"""Consent pages: the texts, the account section, withdrawal, and a new mandatory version.
+
+Thin: they read the request, call the rules in consent/ and idp.closure, render.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from consent import catalogue, offer, renewal
+from consent.records import current_state, record
+from idp import interaction, sessions
+from idp.clock import utcnow
+from idp.closure import close_account
+from idp.db import db
+from idp.lifecycle import is_live
+from idp.models import Account
+
+bp = Blueprint("consents", __name__)
+MOSCOW = timezone(timedelta(hours=3), "MSK")  # no daylight saving since 2014
+
+
+@bp.app_template_filter("moscow_date")
+def _moscow_date(value):
+    return value.astimezone(MOSCOW).strftime("%d.%m.%Y")
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"consent_offers": lambda: offer.offers(utcnow()), "consent_overview": _overview}
+
+
+def _overview(account_id: int) -> list[dict]:
+    """Per kind: its catalogue entry, the latest record (or None) and the version in effect."""
+    state = current_state(account_id)
+    now = utcnow()
+    return [
+        {"kind": kind, "latest": state.get(kind.name), "current": catalogue.current_version(kind.name, now)}
+        for kind in catalogue.kinds()
+    ]
+
+
+def _evidence(channel: str) -> dict:
+    return {
+        "channel": channel,
+        "ip_address": request.remote_addr or "unknown",
+        "user_agent": request.user_agent.string,
+    }
+
+
+def _signed_in() -> Account | None:
+    sso = sessions.current()
+    account = db.session.get(Account, sso.account_id) if sso else None
+    return account if is_live(account, utcnow()) else None
+
+
+def _kind_or_404(name: str) -> catalogue.Kind:
+    try:
+        return catalogue.kind(name)
+    except catalogue.UnknownConsent:
+        abort(404)
+
+
+@bp.get("/consents/<kind>/<version>")
+def text_page(kind, version):
+    try:
+        published = catalogue.version(kind, version)
+    except catalogue.UnknownConsent:
+        abort(404)
+    return render_template("consent/text.html", kind=catalogue.kind(kind), version=published)
+
+
+@bp.post("/account/consents/<kind>/grant")
+def grant(kind):
+    account = _signed_in()
+    if account is None:
+        return redirect(url_for("login.login_form"))
+    current = catalogue.current_version(_kind_or_404(kind).name, utcnow())
+    record(account.id, kind, current.id, True, **_evidence("account"))
+    db.session.commit()
+    return redirect(url_for("account.page"))
+
+
+@bp.post("/account/consents/<kind>/withdraw")
+def withdraw(kind):
+    account = _signed_in()
+    if account is None:
+        return redirect(url_for("login.login_form"))
+    if _kind_or_404(kind).mandatory:
+        return redirect(url_for("consents.close_form", kind=kind))
+    latest = current_state(account.id).get(kind)
+    if latest is not None and latest.granted:
+        record(account.id, kind, latest.version, False, **_evidence("account"))
+        db.session.commit()
+    return redirect(url_for("account.page"))
+
+
+@bp.get("/account/close")
+def close_form():
+    account = _signed_in()
+    if account is None:
+        return redirect(url_for("login.login_form"))
+    kind = _kind_or_404(request.args.get("kind", ""))
+    if not kind.mandatory:
+        abort(404)
+    return render_template("consent/close.html", kind=kind)
+
+
+@bp.post("/account/close")
+def close():
+    """Withdrawing a mandatory consent closes the cabinet: the person confirmed it on close_form."""
+    account = _signed_in()
+    if account is None:
+        return redirect(url_for("login.login_form"))
+    kind = _kind_or_404(request.form.get("kind", ""))
+    if not kind.mandatory:
+        abort(404)
+    latest = current_state(account.id).get(kind.name)
+    version = latest.version if latest else catalogue.current_version(kind.name, utcnow()).id
+    record(account.id, kind.name, version, False, **_evidence("account"))
+    close_account(account, "consent_withdrawn", kind=kind.name)
+    sessions.end()
+    return render_template("consent/closed.html")
+
+
+@bp.get("/consents/update")
+def update_form():
+    ia = request.args.get("ia")
+    account = _signed_in()
+    if account is None:
+        return redirect(url_for("login.login_form", ia=ia))
+    versions = renewal.outdated_mandatory(account.id, utcnow())
+    if not versions:
+        return redirect(interaction.resume_url(ia))
+    return _update_page(ia, versions)
+
+
+def _update_page(ia, versions, missing=(), status=200):
+    kinds = {v.kind: catalogue.kind(v.kind) for v in versions}
+    return render_template(
+        "consent/update.html", ia=ia, versions=versions, kinds=kinds, missing=set(missing)
+    ), status
+
+
+@bp.post("/consents/update")
+def update_submit():
+    ia = request.form.get("ia") or None
+    account = _signed_in()
+    if account is None:
+        return redirect(url_for("login.login_form", ia=ia))
+    versions = renewal.outdated_mandatory(account.id, utcnow())
+    if request.form.get("decision") == "decline":
+        return render_template("consent/declined.html", ia=ia)
+    # Accept only what the page showed: a version that took effect meanwhile is shown anew.
+    shown = {v.kind: v for v in versions if request.form.get(f"consent_{v.kind}") == v.id}
+    missing = [v.kind for v in versions if v.kind not in shown]
+    if missing:
+        return _update_page(ia, versions, missing, status=400)
+    renewal.accept(account.id, list(shown.values()), **_evidence("web"))
+    db.session.commit()
+    return redirect(interaction.resume_url(ia))
