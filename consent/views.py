@@ -120,7 +120,7 @@ def close():
     latest = current_state(account.id).get(kind.name)
     version = latest.version if latest else catalogue.current_version(kind.name, utcnow()).id
     record(account.id, kind.name, version, False, **_evidence("account"))
-    close_account(account, "consent_withdrawn", kind=kind.name)
+    close_account(account, "consent_withdrawn", consent=kind.name)
     sessions.end()
     return render_template("consent/closed.html")
 
