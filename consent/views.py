@@ -6,6 +6,7 @@ Thin: they read the request, call the rules in consent/ and idp.closure, render.
 from __future__ import annotations
 
 from datetime import timedelta, timezone
+from functools import wraps
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
@@ -50,17 +51,28 @@ def _evidence(channel: str) -> dict:
     }
 
 
-def _signed_in() -> Account | None:
-    sso = sessions.current()
-    account = db.session.get(Account, sso.account_id) if sso else None
-    return account if is_live(account, utcnow()) else None
+def _signed_in(view):
+    """The view gets the signed-in person's live account; anyone else is sent to sign in."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        sso = sessions.current()
+        account = db.session.get(Account, sso.account_id) if sso else None
+        if not is_live(account, utcnow()):
+            return redirect(url_for("login.login_form", ia=request.values.get("ia") or None))
+        return view(account, *args, **kwargs)
+
+    return wrapper
 
 
-def _kind_or_404(name: str) -> catalogue.Kind:
+def _kind_or_404(name: str, mandatory: bool | None = None) -> catalogue.Kind:
     try:
-        return catalogue.kind(name)
+        kind = catalogue.kind(name)
     except catalogue.UnknownConsent:
         abort(404)
+    if mandatory is not None and kind.mandatory != mandatory:
+        abort(404)
+    return kind
 
 
 @bp.get("/consents/<kind>/<version>")
@@ -73,21 +85,18 @@ def text_page(kind, version):
 
 
 @bp.post("/account/consents/<kind>/grant")
-def grant(kind):
-    account = _signed_in()
-    if account is None:
-        return redirect(url_for("login.login_form"))
-    current = catalogue.current_version(_kind_or_404(kind).name, utcnow())
+@_signed_in
+def grant(account, kind):
+    """The optional consent, given again; a new mandatory text is accepted on update_form, which shows it."""
+    current = catalogue.current_version(_kind_or_404(kind, mandatory=False).name, utcnow())
     record(account.id, kind, current.id, True, **_evidence("account"))
     db.session.commit()
     return redirect(url_for("account.page"))
 
 
 @bp.post("/account/consents/<kind>/withdraw")
-def withdraw(kind):
-    account = _signed_in()
-    if account is None:
-        return redirect(url_for("login.login_form"))
+@_signed_in
+def withdraw(account, kind):
     if _kind_or_404(kind).mandatory:
         return redirect(url_for("consents.close_form", kind=kind))
     latest = current_state(account.id).get(kind)
@@ -98,25 +107,17 @@ def withdraw(kind):
 
 
 @bp.get("/account/close")
-def close_form():
-    account = _signed_in()
-    if account is None:
-        return redirect(url_for("login.login_form"))
-    kind = _kind_or_404(request.args.get("kind", ""))
-    if not kind.mandatory:
-        abort(404)
+@_signed_in
+def close_form(account):
+    kind = _kind_or_404(request.args.get("kind", ""), mandatory=True)
     return render_template("consent/close.html", kind=kind)
 
 
 @bp.post("/account/close")
-def close():
+@_signed_in
+def close(account):
     """Withdrawing a mandatory consent closes the cabinet: the person confirmed it on close_form."""
-    account = _signed_in()
-    if account is None:
-        return redirect(url_for("login.login_form"))
-    kind = _kind_or_404(request.form.get("kind", ""))
-    if not kind.mandatory:
-        abort(404)
+    kind = _kind_or_404(request.form.get("kind", ""), mandatory=True)
     latest = current_state(account.id).get(kind.name)
     version = latest.version if latest else catalogue.current_version(kind.name, utcnow()).id
     record(account.id, kind.name, version, False, **_evidence("account"))
@@ -126,11 +127,9 @@ def close():
 
 
 @bp.get("/consents/update")
-def update_form():
+@_signed_in
+def update_form(account):
     ia = request.args.get("ia")
-    account = _signed_in()
-    if account is None:
-        return redirect(url_for("login.login_form", ia=ia))
     versions = renewal.outdated_mandatory(account.id, utcnow())
     if not versions:
         return redirect(interaction.resume_url(ia))
@@ -145,11 +144,9 @@ def _update_page(ia, versions, missing=(), status=200):
 
 
 @bp.post("/consents/update")
-def update_submit():
+@_signed_in
+def update_submit(account):
     ia = request.form.get("ia") or None
-    account = _signed_in()
-    if account is None:
-        return redirect(url_for("login.login_form", ia=ia))
     versions = renewal.outdated_mandatory(account.id, utcnow())
     if request.form.get("decision") == "decline":
         return render_template("consent/declined.html", ia=ia)

@@ -112,7 +112,11 @@ def test_confirmed_withdrawal_closes_the_cabinet_at_once(app, client, registered
     assert "Неверный логин или пароль." in refused.get_data(as_text=True)
 
 
-def test_the_optional_consent_cannot_be_used_to_close_the_cabinet(client, registered):
+def test_the_optional_consent_cannot_close_the_cabinet_nor_a_mandatory_one_be_granted_unseen(
+    client, registered
+):
     account = registered()
     sign_in(client, account)
     assert client.get("/account/close?kind=mailing").status_code == 404
+    assert post_form(client, "/account", "/account/consents/pd_processing/grant", {}).status_code == 404
+    assert post_form(client, "/account", "/account/consents/newsletter/withdraw", {}).status_code == 404
