@@ -87,3 +87,17 @@ def test_claims_parameter_puts_consents_in_the_id_token(app, client, registered)
     account = registered()
     token = _tokens(client, account, scope="openid", claims=json.dumps({"id_token": {"consents": None}}))
     assert _id_token(app, token)["consents"]["pd_law_152"]["granted"] is True
+
+
+def test_userinfo_follows_grant_withdraw_and_grant_again(app, client, registered):
+    account = registered()
+    bearer = {"Authorization": f"Bearer {_tokens(client, account)['access_token']}"}
+    assert client.get("/userinfo", headers=bearer).json["consents"]["mailing"]["granted"] is True
+    with app.app_context():
+        _web(account["id"], "mailing", False)
+    assert client.get("/userinfo", headers=bearer).json["consents"]["mailing"]["granted"] is False
+    with app.app_context():
+        _web(account["id"], "mailing", True)
+    info = client.get("/userinfo", headers=bearer).json
+    assert info["sub"] == account["sub"]
+    assert info["consents"]["mailing"]["granted"] is True
