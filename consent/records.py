@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from consent import catalogue
 from idp.clock import utcnow
 from idp.db import UTCDateTime, db
+from idp.models import Account
 
 CHANNELS = ("web", "office", "account")
 USER_AGENT_MAX = 300
@@ -137,14 +138,25 @@ def anonymise(account_id: int) -> int:
     token = _anonymising.set(True)
     try:
         result = db.session.execute(
-            update(ConsentRecord)
-            .where(ConsentRecord.account_id == account_id)
-            .values(account_id=None, ip_address=None, user_agent=None)
-            .execution_options(synchronize_session="fetch")
+            _anonymising_update(update(ConsentRecord), account_id).execution_options(
+                synchronize_session="fetch"
+            )
         )
     finally:
         _anonymising.reset(token)
     return result.rowcount
+
+
+def _anonymising_update(statement, account_id: int):
+    return statement.where(ConsentRecord.account_id == account_id).values(
+        account_id=None, ip_address=None, user_agent=None
+    )
+
+
+@event.listens_for(Account, "before_delete")
+def _anonymise_with_the_account(mapper, connection, target):
+    """Whoever deletes an account (erasure, purge of unactivated ones) leaves no personal data here."""
+    connection.execute(_anonymising_update(update(ConsentRecord.__table__), target.id))
 
 
 @event.listens_for(ConsentRecord, "before_update")

@@ -120,3 +120,14 @@ def test_anonymising_clears_only_whose_and_from_where(app, one_record):
             (kind, "1", True, "web") for kind in ("pd_law_152", "pd_processing", "mailing")
         }
         assert all(len(r.text_hash) == 64 for r in rows)
+
+
+def test_deleting_an_account_anyhow_anonymises_its_records(app, one_record):
+    from idp.models import Account
+
+    account, record_id = one_record
+    with app.app_context():
+        db.session.delete(db.session.get(Account, account["id"]))
+        db.session.commit()
+        row = db.session.get(ConsentRecord, record_id)
+        assert (row.account_id, row.ip_address, row.user_agent, row.granted) == (None, None, None, True)
