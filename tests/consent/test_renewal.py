@@ -105,3 +105,18 @@ def test_prompt_none_answers_consent_required(client, registered, publish_versio
 
 def test_the_update_page_needs_a_signed_in_person(client):
     assert "/login" in client.get("/consents/update?ia=x").headers["Location"]
+
+
+def test_the_account_page_offers_the_new_text_and_accepting_returns_there(
+    app, client, registered, publish_version
+):
+    account = registered()
+    publish_version("pd_law_152", "2", "Редакция 2.")
+    sign_in(client, account)
+    html = client.get("/account").get_data(as_text=True)
+    assert 'href="/consents/update">Ознакомиться и принять</a>' in html
+    accepted = post_form(
+        client, "/consents/update", "/consents/update", {"decision": "accept", "consent_pd_law_152": "2"}
+    )
+    assert accepted.headers["Location"].endswith("/account")
+    assert "Ознакомиться и принять" not in client.get("/account").get_data(as_text=True)
