@@ -5,7 +5,10 @@ version and SHA-256), when, through which channel, and from where (IP address
 and browser for the web, the employee for the client office). A row is never
 changed or deleted by the application: the ORM refuses it. The single exception
 is `anonymise`, used when a closed account's personal data is erased: the row
-stays as proof that a consent existed, but no longer says whose it was.
+stays as proof that a consent existed, but no longer says whose it was. The
+database does the same whenever an account row is deleted by any other path
+(a trigger, see the migration "consent: anonymise records when an account is
+deleted").
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from sqlalchemy.orm import Session
 from consent import catalogue
 from idp.clock import utcnow
 from idp.db import UTCDateTime, db
-from idp.models import Account
 
 CHANNELS = ("web", "office", "account")
 USER_AGENT_MAX = 300
@@ -138,25 +140,14 @@ def anonymise(account_id: int) -> int:
     token = _anonymising.set(True)
     try:
         result = db.session.execute(
-            _anonymising_update(update(ConsentRecord), account_id).execution_options(
-                synchronize_session="fetch"
-            )
+            update(ConsentRecord)
+            .where(ConsentRecord.account_id == account_id)
+            .values(account_id=None, ip_address=None, user_agent=None)
+            .execution_options(synchronize_session="fetch")
         )
     finally:
         _anonymising.reset(token)
     return result.rowcount
-
-
-def _anonymising_update(statement, account_id: int):
-    return statement.where(ConsentRecord.account_id == account_id).values(
-        account_id=None, ip_address=None, user_agent=None
-    )
-
-
-@event.listens_for(Account, "before_delete")
-def _anonymise_with_the_account(mapper, connection, target):
-    """Whoever deletes an account (erasure, purge of unactivated ones) leaves no personal data here."""
-    connection.execute(_anonymising_update(update(ConsentRecord.__table__), target.id))
 
 
 @event.listens_for(ConsentRecord, "before_update")

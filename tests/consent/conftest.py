@@ -42,7 +42,7 @@ def sign_in(client, account, ia: str | None = None):
 
 @pytest.fixture
 def registered(app, make_account):
-    """An activated account whose registration recorded all three consents (version 1, on the web)."""
+    """An activated account whose registration recorded all three consents (version 2026-01, on the web)."""
     from consent.records import record
 
     def make(**fields):
@@ -52,7 +52,7 @@ def registered(app, make_account):
                 record(
                     account["id"],
                     kind,
-                    "1",
+                    "2026-01",
                     True,
                     channel="web",
                     ip_address="203.0.113.7",

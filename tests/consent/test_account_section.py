@@ -30,7 +30,7 @@ def test_account_page_shows_each_consent_with_version_and_date(client, registere
     assert "Согласие на передачу и обработку персональных данных (обязательно)" in html
     assert "Согласие на получение рекламно-информационной рассылки" in html
     assert html.count("дано ") == 3
-    assert 'href="/consents/mailing/1">1</a>' in html
+    assert 'href="/consents/mailing/2026-01">2026-01</a>' in html
 
 
 def test_mailing_withdrawn_and_given_again_from_the_account_page(app, client, registered):
@@ -43,9 +43,9 @@ def test_mailing_withdrawn_and_given_again_from_the_account_page(app, client, re
     post_form(client, "/account", "/account/consents/mailing/grant", {})
 
     assert _mailing_records(app, account) == [
-        (True, "1", "web", "203.0.113.7", BROWSER),
-        (False, "1", "account", "127.0.0.1", BROWSER),
-        (True, "1", "account", "127.0.0.1", BROWSER),
+        (True, "2026-01", "web", "203.0.113.7", BROWSER),
+        (False, "2026-01", "account", "127.0.0.1", BROWSER),
+        (True, "2026-01", "account", "127.0.0.1", BROWSER),
     ]
     with app.app_context():
         assert consents_claim(account["id"])["mailing"]["granted"] is True

@@ -22,9 +22,9 @@ def test_version_hash_is_the_sha256_of_the_published_text():
 
 
 def test_current_version_is_the_latest_in_effect(publish_version):
-    publish_version("mailing", "2", "Новая редакция рассылки.", in_seconds=3600)
-    assert catalogue.current_version("mailing", at()).id == "1"
-    assert catalogue.current_version("mailing", at(3601)).id == "2"
+    publish_version("mailing", "2027-01", "Новая редакция рассылки.", in_seconds=3600)
+    assert catalogue.current_version("mailing", at()).id == "2026-01"
+    assert catalogue.current_version("mailing", at(3601)).id == "2027-01"
 
 
 def test_unknown_kind_or_version_is_refused():
@@ -49,12 +49,12 @@ def test_registration_checkboxes_show_each_kind_with_its_text(app):
     with app.test_request_context("/register"):
         html = render_template_string('<form>{% include "consent/_checkboxes.html" %}</form>')
     assert html.count('type="checkbox"') == 3
-    assert 'name="consent_pd_law_152" value="1" required' in html
-    assert 'name="consent_pd_processing" value="1" required' in html
-    assert 'name="consent_mailing" value="1">' in html
+    assert 'name="consent_pd_law_152" value="2026-01" required' in html
+    assert 'name="consent_pd_processing" value="2026-01" required' in html
+    assert 'name="consent_mailing" value="2026-01">' in html
     assert "«О персональных данных» (обязательно)" in html
     assert "рекламно-информационной рассылки ПАО «Россети Московский регион»." in html
-    assert 'href="/consents/mailing/1"' in html
+    assert 'href="/consents/mailing/2026-01"' in html
 
 
 def test_registration_checkboxes_keep_ticks_and_name_what_is_missing(app):
@@ -64,15 +64,15 @@ def test_registration_checkboxes_keep_ticks_and_name_what_is_missing(app):
             consent_checked={"mailing"},
             consent_missing=["pd_processing"],
         )
-    assert 'name="consent_mailing" value="1" checked>' in html
+    assert 'name="consent_mailing" value="2026-01" checked>' in html
     assert html.count("Без этого согласия зарегистрироваться нельзя.") == 1
 
 
 def test_form_reading_requires_both_mandatory_consents():
     with pytest.raises(offer.MandatoryConsentMissing) as missing:
-        offer.read_form({"consent_pd_law_152": "1", "consent_mailing": "1"}, at())
+        offer.read_form({"consent_pd_law_152": "2026-01", "consent_mailing": "2026-01"}, at())
     assert missing.value.kinds == ["pd_processing"]
     with pytest.raises(offer.MandatoryConsentMissing):
-        offer.read_form({"consent_pd_law_152": "1", "consent_pd_processing": "forged"}, at())
-    choices = offer.read_form({"consent_pd_law_152": "1", "consent_pd_processing": "1"}, at())
-    assert choices == {"pd_law_152": "1", "pd_processing": "1", "mailing": None}
+        offer.read_form({"consent_pd_law_152": "2026-01", "consent_pd_processing": "forged"}, at())
+    choices = offer.read_form({"consent_pd_law_152": "2026-01", "consent_pd_processing": "2026-01"}, at())
+    assert choices == {"pd_law_152": "2026-01", "pd_processing": "2026-01", "mailing": None}

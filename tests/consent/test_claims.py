@@ -10,7 +10,7 @@ from tests.consent.conftest import BROWSER, authorize_url, exchange_code, follow
 
 
 def _web(account_id, kind, granted):
-    record(account_id, kind, "1", granted, ip_address="198.51.100.4", user_agent=BROWSER)
+    record(account_id, kind, "2026-01", granted, ip_address="198.51.100.4", user_agent=BROWSER)
     db.session.commit()
 
 
@@ -20,19 +20,21 @@ def test_claim_follows_grant_withdraw_and_grant_again(app, make_account):
         assert consents_claim(account["id"]) == {}
         _web(account["id"], "mailing", True)
         first = int(clock.time())
-        assert consents_claim(account["id"]) == {"mailing": {"granted": True, "version": "1", "at": first}}
+        assert consents_claim(account["id"]) == {
+            "mailing": {"granted": True, "version": "2026-01", "at": first}
+        }
         clock.advance(60)
         _web(account["id"], "mailing", False)
         assert consents_claim(account["id"])["mailing"] == {
             "granted": False,
-            "version": "1",
+            "version": "2026-01",
             "at": first + 60,
         }
         clock.advance(60)
         _web(account["id"], "mailing", True)
         assert consents_claim(account["id"])["mailing"] == {
             "granted": True,
-            "version": "1",
+            "version": "2026-01",
             "at": first + 120,
         }
 
@@ -61,7 +63,7 @@ def test_the_consents_scope_releases_the_claim_in_the_id_token(app, client, regi
     assert claims["sub"] == account["sub"]
     assert set(claims["consents"]) == {"pd_law_152", "pd_processing", "mailing"}
     assert claims["consents"]["pd_processing"]["granted"] is True
-    assert claims["consents"]["mailing"]["version"] == "1"
+    assert claims["consents"]["mailing"]["version"] == "2026-01"
     assert isinstance(claims["consents"]["mailing"]["at"], int)
 
 

@@ -14,14 +14,14 @@ def _history(app, account, now_step=60):
         record(
             account["id"],
             "mailing",
-            "1",
+            "2026-01",
             False,
             channel="account",
             ip_address="198.51.100.9",
             user_agent=BROWSER,
         )
         clock.advance(now_step)
-        record(account["id"], "mailing", "1", True, channel="office", operator="office-3/petrova")
+        record(account["id"], "mailing", "2026-01", True, channel="office", operator="office-3/petrova")
         db.session.commit()
 
 
