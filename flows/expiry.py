@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select
 
-from consent.records import ConsentRecord
 from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account, RefreshToken, audit
@@ -55,10 +54,8 @@ def erase(account_id: int, registered_by: str, reason: str, now: datetime) -> bo
     )
     if deleted.rowcount != 1:
         return False
-    # PostgreSQL applies these through the foreign keys; SQLite does not enforce them.
-    db.session.execute(
-        update(ConsentRecord).where(ConsentRecord.account_id == account_id).values(account_id=None)
-    )
+    # The database anonymised the consent records (trigger on account delete).
+    # PostgreSQL removes refresh tokens through the foreign key; SQLite does not enforce it.
     db.session.execute(delete(RefreshToken).where(RefreshToken.account_id == account_id))
     audit("account.expired", subject=None, registered_by=registered_by, reason=reason)
     return True
