@@ -15,7 +15,7 @@ from flask import render_template
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
-from consent import records
+from consent import catalogue, records
 from flows import confirmation, expiry
 from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
@@ -27,8 +27,6 @@ from idp.db import db
 from idp.lifecycle import activation_deadline, is_live
 from idp.models import Account, audit, new_sub
 from idp.services import settings
-
-CONSENT_VERSION = "2026-01"  # replaced by the consent catalogue's current versions
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,7 @@ def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evid
         records.record(
             account.id,
             kind,
-            CONSENT_VERSION,
+            catalogue.current_version(kind, now).id,
             granted,
             channel=evidence.channel,
             ip_address=evidence.ip_address,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from consent import catalogue
+
 NAME_MAX = 100
 _SEPARATORS = "-' ’"
 _EMAIL_MAX = 254
@@ -104,8 +106,8 @@ class PersonData:
     phone: str
 
 
-MANDATORY_CONSENTS = ("pd_law_152", "pd_processing")
-OPTIONAL_CONSENTS = ("mailing",)
+MANDATORY_CONSENTS = tuple(catalogue.mandatory_kinds())
+OPTIONAL_CONSENTS = tuple(kind.name for kind in catalogue.kinds() if not kind.mandatory)
 
 
 def registration(form: dict) -> tuple[PersonData | None, dict[str, str]]:
