@@ -8,7 +8,7 @@ from flows import confirmation
 from flows.messages import for_error, message
 from flows.signin import SignInRefused, sign_in
 from flows.sms_password import SmsPasswordError
-from idp import interaction, ratelimit, sessions
+from idp import interaction, metrics, ratelimit, sessions
 from idp.services import settings
 
 bp = Blueprint("login", __name__)
@@ -66,8 +66,10 @@ def login_submit():
         limit_per_ip("login-ip")
         result = sign_in(login, password)
     except ratelimit.RateLimited:
+        metrics.count("sign_ins", result="rate_limited", level="none")
         return _page(ia, login, message("too_many_attempts"), status=429)
     except SignInRefused as refusal:
+        metrics.count("sign_ins", result=refusal.message_key, level="none")
         return _page(
             ia,
             login,
@@ -76,6 +78,7 @@ def login_submit():
             offer_activation_link=refusal.message_key == "not_activated",
         )
     session.pop(PENDING_LOGIN, None)
+    metrics.count("sign_ins", result="success", level=result.method)
     sessions.sign_in(result.account.id, result.method)
     if result.method == "sms":
         return redirect(url_for("password.change_form", ia=ia))

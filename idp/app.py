@@ -9,6 +9,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from flows.messages import MESSAGES
+from idp import logging_setup, metrics, proxies
 from idp.client_cache import ClientCache
 from idp.db import db, migrate
 from idp.keys import KeyRing
@@ -34,7 +35,9 @@ def _blueprints(settings: Settings):
     from flows.password import bp as password_bp
     from flows.registration import bp as registration_bp
     from flows.stepup import bp as stepup_bp
+    from idp.ops import bp as ops_bp
 
+    yield ops_bp
     yield oidc_views.bp
     yield login_bp
     yield registration_bp
@@ -51,6 +54,7 @@ def _blueprints(settings: Settings):
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
+    logging_setup.configure(settings.log_level)
     app = Flask(
         "idp",
         template_folder=str(ROOT / "templates"),
@@ -61,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=_database_uri(settings.database_url),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
         SESSION_COOKIE_NAME="lk_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=secure_cookies,
@@ -93,6 +97,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in _blueprints(settings):
         app.register_blueprint(blueprint)
     csrf.exempt(oidc_views.bp)
+    # ops: request ids + access records, request metrics, client addresses from trusted proxies only
+    logging_setup.init_app(app, log_probes=settings.log_probes)
+    metrics.init_app(app)
+    app.wsgi_app = proxies.trusted_proxy_fix(app.wsgi_app, settings.trusted_proxies)
 
     from idp.cli import register_cli
 
@@ -105,6 +113,14 @@ def _database_uri(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def _engine_options(url: str) -> dict:
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        # an unreachable server must fail a request (and /readyz) in seconds, not hang a worker
+        options["connect_args"] = {"connect_timeout": 5}
+    return options
 
 
 def _register_error_pages(app: Flask) -> None:

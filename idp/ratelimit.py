@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from idp import metrics
 from idp.services import store
 
 
@@ -23,6 +24,7 @@ def hit(name: str, subject: str, limit: int, window: int) -> None:
     key = _key(name, subject)
     count = store().incr(key, window)
     if count > limit:
+        metrics.count("rate_limited", limit=name)
         raise RateLimited(max(1, store().ttl(key)))
 
 

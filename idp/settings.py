@@ -8,6 +8,7 @@ provider at 3 a.m.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -76,7 +77,14 @@ class Settings:
     video_instruction_url: str = ""
     log_level: str = "INFO"
     metrics_token: str = ""
-    trusted_proxies: tuple[str, ...] = ()
+    trusted_proxies: tuple[str, ...] = ()  # IPs or CIDR networks whose X-Forwarded-* are believed
+    # ops: gunicorn (gunicorn.conf.py) and the access log
+    bind: str = "127.0.0.1:8000"
+    workers: int = 2
+    worker_class: str = "gthread"
+    threads: int = 4
+    graceful_timeout: int = 30
+    log_probes: bool = False  # access records for /healthz /readyz /metrics
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -194,5 +202,18 @@ def validate(settings: Settings) -> None:
     for name in ("access_token_ttl", "code_ttl", "sms_code_ttl", "activation_window"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"IDP_{name.upper()}: must be positive")
+    # ops
+    if settings.worker_class not in {"sync", "gthread"}:
+        raise SettingsError("IDP_WORKER_CLASS: must be 'sync' or 'gthread'")
+    for name in ("workers", "threads", "graceful_timeout"):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"IDP_{name.upper()}: must be at least 1")
+    if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError("IDP_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+    for entry in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(f"IDP_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
     if not 4 <= settings.sms_code_length <= 10:
         raise SettingsError("IDP_SMS_CODE_LENGTH: must be between 4 and 10")

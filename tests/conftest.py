@@ -165,3 +165,7 @@ def make_account(app):
             }
 
     return make
+
+
+# ops: every log record of the session is checked for personal data and secrets at the end.
+pytest_plugins = ["tests.ops.leak_guard"]

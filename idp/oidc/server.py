@@ -27,6 +27,7 @@ from flask import g
 from flask import request as flask_request
 from joserfc import jwt
 
+from idp import metrics
 from idp.clock import clock, utcnow
 from idp.db import db
 from idp.lifecycle import is_active
@@ -221,6 +222,7 @@ def save_token(token, request):
             token["refresh_token"], family, client.client_id, request.user.id, token["scope"], info
         )
     db.session.commit()
+    metrics.count("tokens_issued", grant=request.payload.grant_type)
 
 
 class BearerValidator(BearerTokenValidator):

@@ -1,0 +1,177 @@
+"""Prometheus metrics: one place that names them, one function to count.
+
+Other code counts with a one-liner, e.g.::
+
+    from idp import metrics
+    metrics.count("tokens_issued", grant="authorization_code")
+
+Under gunicorn with PROMETHEUS_MULTIPROC_DIR set (gunicorn.conf.py does it),
+every worker writes its counters to that directory and a scrape adds them up;
+without it the process's own registry is served. The outbox depth is not
+counted but read from the database at scrape time, so it is right whichever
+process sent or queued the messages.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import os
+import time
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY as PROCESS_REGISTRY
+from prometheus_client.core import GaugeMetricFamily
+
+log = logging.getLogger(__name__)
+
+PREFIX = "lkidp_"
+
+# Label values a caller may use, where the set is closed; an unknown value is a bug
+# (and unbounded label values would grow the scrape without limit).
+ALLOWED = {
+    "stage": {"started", "confirmed", "activated", "expired"},
+    "channel": {"sms", "email"},
+    "outcome": {"queued", "sent", "failed"},
+}
+
+COUNTERS = {
+    "registrations": Counter(PREFIX + "registrations_total", "Registrations by stage reached.", ["stage"]),
+    "messages": Counter(
+        PREFIX + "messages_total", "SMS and e-mail messages by channel and outcome.", ["channel", "outcome"]
+    ),
+    "sign_ins": Counter(
+        PREFIX + "sign_ins_total",
+        "Sign-in attempts by result and assurance level (amr).",
+        ["result", "level"],
+    ),
+    "tokens_issued": Counter(PREFIX + "tokens_issued_total", "Token responses by grant type.", ["grant"]),
+    "rate_limited": Counter(PREFIX + "rate_limited_total", "Requests refused by a rate limit.", ["limit"]),
+}
+
+REQUESTS = Counter(
+    PREFIX + "http_requests_total",
+    "HTTP requests by endpoint, method and status.",
+    ["endpoint", "method", "status"],
+)
+LATENCY = Histogram(
+    PREFIX + "http_request_duration_seconds",
+    "HTTP request latency by endpoint and status.",
+    ["endpoint", "method", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+
+def count(name: str, amount: float = 1, **labels: str) -> None:
+    """Add to a named counter; names and closed label sets are checked (a typo fails a test)."""
+    counter = COUNTERS[name]
+    for label, value in labels.items():
+        allowed = ALLOWED.get(label)
+        if allowed is not None and value not in allowed:
+            raise ValueError(f"metric {name}: {label}={value!r} is not one of {sorted(allowed)}")
+    counter.labels(**labels).inc(amount)
+
+
+def multiprocess_dir() -> str | None:
+    # prometheus_client itself reads this variable; it is set by gunicorn.conf.py,
+    # not by the operator, so it is not one of the IDP_* settings.
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+class _ProcessMetrics:
+    """This process's own metrics, when there is no multiprocess directory."""
+
+    def collect(self):
+        yield from PROCESS_REGISTRY.collect()
+
+
+class OutboxDepth:
+    """Pending and dead messages per channel, read at scrape time."""
+
+    def collect(self):
+        from sqlalchemy import func
+
+        from flows.delivery.outbox import OutboxMessage
+        from idp.db import db
+
+        pending = GaugeMetricFamily(
+            PREFIX + "outbox_pending", "Messages waiting to be sent, by channel.", labels=["channel"]
+        )
+        dead = GaugeMetricFamily(
+            PREFIX + "outbox_dead", "Messages given up after the last retry, by channel.", labels=["channel"]
+        )
+        try:
+            rows = (
+                db.session.query(
+                    OutboxMessage.channel,
+                    OutboxMessage.dead_at.is_(None),
+                    func.count(OutboxMessage.id),
+                )
+                .filter(OutboxMessage.sent_at.is_(None))
+                .group_by(OutboxMessage.channel, OutboxMessage.dead_at.is_(None))
+                .all()
+            )
+        except Exception:
+            db.session.rollback()
+            log.warning("outbox depth not available for this scrape")
+            return
+        counts = {(channel, alive): n for channel, alive, n in rows}
+        for channel in sorted(ALLOWED["channel"]):
+            pending.add_metric([channel], counts.get((channel, True), 0))
+            dead.add_metric([channel], counts.get((channel, False), 0))
+        yield pending
+        yield dead
+
+
+def exposition() -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    directory = multiprocess_dir()
+    if directory:
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry, path=directory)
+    else:
+        registry.register(_ProcessMetrics())
+    registry.register(OutboxDepth())
+    return generate_latest(registry)
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False
+
+
+def scrape_allowed(metrics_token: str) -> bool:
+    """With a token, only its bearer; without one, only callers on this machine."""
+    if metrics_token:
+        header = request.headers.get("Authorization", "")
+        scheme, _, presented = header.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip(), metrics_token)
+    return _is_loopback(request.remote_addr)
+
+
+def metrics_response() -> Response:
+    return Response(exposition(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def init_app(app: Flask) -> None:
+    """Count every request by its route's endpoint name, never its raw path."""
+
+    @app.before_request
+    def _start():
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        started = g.get("metrics_started")
+        if started is None:
+            return response
+        endpoint = request.endpoint if request.url_rule is not None else "unmatched"
+        labels = (endpoint or "unmatched", request.method, str(response.status_code))
+        REQUESTS.labels(*labels).inc()
+        LATENCY.labels(*labels).observe(time.perf_counter() - started)
+        return response
