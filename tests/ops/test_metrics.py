@@ -1,0 +1,150 @@
+"""/metrics as Prometheus scrapes it."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from flows.delivery.outbox import enqueue_email, enqueue_sms
+from idp import metrics
+from idp.db import db
+from tests.ops.flow import code_flow, sign_in
+
+
+def scrape(client, **kwargs) -> dict[tuple, float]:
+    response = client.get("/metrics", **kwargs)
+    assert response.status_code == 200, response.status_code
+    assert response.mimetype == "text/plain"
+    samples = {}
+    for family in text_string_to_metric_families(response.get_data(as_text=True)):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def value(samples, name, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_a_token_issuance_and_a_sign_in_are_counted(client, make_account):
+    account = make_account()
+    before = scrape(client)
+    code_flow(client, account)
+    after = scrape(client)
+
+    def delta(name, **labels):
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("lkidp_tokens_issued_total", grant="authorization_code") == 1
+    assert delta("lkidp_sign_ins_total", result="success", level="pwd") == 1
+    assert delta("lkidp_http_requests_total", endpoint="oidc.token", method="POST", status="200") == 1
+    assert (
+        delta("lkidp_http_request_duration_seconds_count", endpoint="oidc.token", method="POST", status="200")
+        == 1
+    )
+    assert delta("lkidp_http_requests_total", endpoint="oidc.authorize", method="GET", status="302") == 1
+
+
+def test_refused_and_rate_limited_sign_ins_are_counted(app, client, make_account):
+    account = make_account()
+    limit = app.extensions["idp"].settings.login_attempts_per_window
+    before = scrape(client)
+    for _ in range(limit + 1):
+        sign_in(client, account["email"], "wrong-password-0000")
+    after = scrape(client)
+    assert (
+        value(after, "lkidp_sign_ins_total", result="bad_credentials", level="pwd")
+        - value(before, "lkidp_sign_ins_total", result="bad_credentials", level="pwd")
+        == limit
+    )
+    assert (
+        value(after, "lkidp_sign_ins_total", result="rate_limited", level="pwd")
+        - value(before, "lkidp_sign_ins_total", result="rate_limited", level="pwd")
+        == 1
+    )
+    assert (
+        value(after, "lkidp_rate_limited_total", limit="login")
+        - value(before, "lkidp_rate_limited_total", limit="login")
+        == 1
+    )
+
+
+def test_requests_are_labelled_by_route_not_by_path(client):
+    before = scrape(client)
+    client.get("/authorize/resume/some-random-id-1")
+    client.get("/authorize/resume/some-random-id-2")
+    client.get("/no/such/page/4242")
+    after = scrape(client)
+    resumed = ("lkidp_http_requests_total", "oidc.resume", "GET", "400")
+    unmatched = ("lkidp_http_requests_total", "unmatched", "GET", "404")
+    for name, endpoint, method, status in (resumed, unmatched):
+        labels = dict(endpoint=endpoint, method=method, status=status)
+        assert value(after, name, **labels) - value(before, name, **labels) == (
+            2 if endpoint == "oidc.resume" else 1
+        )
+    assert not any("some-random-id" in str(key) or "4242" in str(key) for key in after)
+
+
+def test_outbox_depth_is_read_at_scrape_time(app, client):
+    with app.app_context():
+        enqueue_sms("+79165550000", "Пароль: 123456")
+        enqueue_sms("+79165550001", "Пароль: 654321")
+        sent = enqueue_email("a@example.ru", "Активация", "text")
+        db.session.commit()
+        sent.sent_at = sent.created_at
+        enqueue_email("b@example.ru", "Активация", "text")
+        db.session.commit()
+    samples = scrape(client)
+    assert value(samples, "lkidp_outbox_pending", channel="sms") == 2
+    assert value(samples, "lkidp_outbox_pending", channel="email") == 1
+    assert value(samples, "lkidp_outbox_dead", channel="sms") == 0
+
+
+def test_named_counters_refuse_unknown_names_and_values():
+    with pytest.raises(KeyError):
+        metrics.count("registration", stage="started")
+    with pytest.raises(ValueError, match="stage"):
+        metrics.count("registrations", stage="begun")
+    metrics.count("registrations", stage="started")
+    metrics.count("messages", channel="sms", outcome="queued")
+
+
+# Registration stages are counted by the registration flow (flows/registration):
+# once it lands, a test there asserts lkidp_registrations_total{stage="started"}
+# after a form submission, the way test_a_token_issuance_and_a_sign_in_are_counted does.
+
+
+def test_without_a_token_metrics_are_served_to_loopback_only(client):
+    assert client.get("/metrics").status_code == 200
+    stranger = client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert stranger.status_code == 404
+    assert b"lkidp_" not in stranger.data
+
+
+def test_with_a_token_metrics_need_it_from_everywhere(app, client, monkeypatch):
+    services = app.extensions["idp"]
+    monkeypatch.setattr(
+        services, "settings", services.settings.replace(metrics_token="scrape-token-0123456789")
+    )
+    assert client.get("/metrics").status_code == 401
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    assert wrong.headers["WWW-Authenticate"].startswith("Bearer")
+    remote = {"REMOTE_ADDR": "10.1.2.3"}
+    good = {"Authorization": "Bearer scrape-token-0123456789"}
+    assert scrape(client, headers=good, environ_base=remote)
+
+
+def test_forwarded_address_counts_only_from_a_trusted_proxy(make_app):
+    app = make_app(trusted_proxies=("10.0.0.0/8",))
+    client = app.test_client()
+    forged = {"X-Forwarded-For": "127.0.0.1"}
+    # a stranger cannot pass for loopback by forging the header...
+    stranger = client.get("/metrics", headers=forged, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert stranger.status_code == 404
+    # ...while the trusted proxy's word is taken for the client address
+    via_proxy = client.get(
+        "/metrics", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.2"}
+    )
+    assert via_proxy.status_code == 404
+    assert client.get("/metrics", headers=forged, environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code == 200
