@@ -1,0 +1,65 @@
+"""gunicorn settings: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Everything comes from the same IDP_* settings the app reads (idp/settings.py),
+so a bad value stops the master with a message that names it.
+"""
+
+import os
+import shutil
+import tempfile
+
+from gunicorn.glogging import Logger
+
+from idp.settings import load_settings
+
+_settings = load_settings()
+
+bind = _settings.bind
+workers = _settings.workers
+worker_class = _settings.worker_class
+threads = _settings.threads if _settings.worker_class == "gthread" else 1
+graceful_timeout = _settings.graceful_timeout
+timeout = max(30, _settings.graceful_timeout)
+keepalive = 5
+loglevel = _settings.log_level.lower()
+errorlog = "-"
+
+# X-Forwarded-Proto and friends are believed from the configured proxies only
+# (the app's idp.proxies does the same for X-Forwarded-For); none by default.
+forwarded_allow_ips = ",".join(_settings.trusted_proxies)
+
+# The app writes one structured access record per request (idp/logging_setup.py),
+# so gunicorn's own access log is off. Whoever turns it on (--access-logfile -)
+# gets paths without query strings and no lines for the probes.
+accesslog = None
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
+PROBES = frozenset({"/healthz", "/readyz"})
+
+
+class ProbeQuietLogger(Logger):
+    def access(self, resp, req, environ, request_time):
+        if environ.get("PATH_INFO") in PROBES:
+            return
+        super().access(resp, req, environ, request_time)
+
+
+logger_class = ProbeQuietLogger
+
+# Prometheus multiprocess mode: each worker writes its samples to files in this
+# directory and a scrape (served by any worker) adds them up. It must be set
+# before a worker imports prometheus_client, hence here.
+PROMETHEUS_DIR = os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), "lk-idp-prometheus")
+)
+
+
+def on_starting(server):
+    # Samples of a previous master's workers would be added to ours.
+    shutil.rmtree(PROMETHEUS_DIR, ignore_errors=True)
+    os.makedirs(PROMETHEUS_DIR, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, PROMETHEUS_DIR)

@@ -1,0 +1,95 @@
+"""`gunicorn -c gunicorn.conf.py wsgi:app` starts, serves the probes, and adds up its workers' metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import TEST_SECRET, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_gunicorn_serves_probes_and_sums_worker_metrics(app, backend, tmp_path):
+    port = free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "IDP_ENV": "development",
+        "IDP_ISSUER": f"http://127.0.0.1:{port}",
+        "IDP_SECRET_KEY": TEST_SECRET,
+        "IDP_DATABASE_URL": backend.database_url,
+        "IDP_REDIS_URL": backend.redis_url,
+        "IDP_STORE_PREFIX": backend.store_prefix,
+        "IDP_DELIVERY_IN_PROCESS": "false",
+        "IDP_BIND": f"127.0.0.1:{port}",
+        "IDP_WORKERS": "2",
+        "IDP_WORKER_CLASS": "gthread",
+        "IDP_THREADS": "2",
+        "IDP_GRACEFUL_TIMEOUT": "5",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [str(gunicorn), "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        served = 0
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                status, body = _get(base + "/healthz")
+            except OSError:
+                assert process.poll() is None, process.communicate()[1][-3000:]
+                time.sleep(0.2)
+                continue
+            assert (status, json.loads(body)) == (200, {"status": "ok"})
+            served += 1
+            break
+        assert served == 1, "gunicorn did not answer /healthz within 30 s"
+        for _ in range(19):
+            assert _get(base + "/healthz")[0] == 200
+            served += 1
+
+        status, body = _get(base + "/readyz")
+        assert status == 200, body
+        assert json.loads(body)["status"] == "ok"
+
+        status, body = _get(base + "/metrics")
+        assert status == 200
+        healthz = [
+            sample.value
+            for family in text_string_to_metric_families(body.decode())
+            for sample in family.samples
+            if sample.name == "lkidp_http_requests_total" and sample.labels.get("endpoint") == "ops.healthz"
+        ]
+        assert sum(healthz) == served  # whichever worker answered, every probe is counted once
+        assert any((tmp_path / "prometheus").iterdir())
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err[-3000:]
+    assert "Booting worker" in err
+    assert "/healthz" not in out + err  # probes stay out of the logs
