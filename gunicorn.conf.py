@@ -54,9 +54,14 @@ PROMETHEUS_DIR = os.environ.setdefault(
 
 
 def on_starting(server):
-    # Samples of a previous master's workers would be added to ours.
-    shutil.rmtree(PROMETHEUS_DIR, ignore_errors=True)
+    # Samples of a previous master's workers would be added to ours. The directory
+    # itself may be a mounted volume: empty it, do not remove it.
     os.makedirs(PROMETHEUS_DIR, exist_ok=True)
+    for entry in os.scandir(PROMETHEUS_DIR):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            os.unlink(entry.path)
 
 
 def child_exit(server, worker):
