@@ -25,8 +25,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app \
-    IDP_BIND=0.0.0.0:8000 \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/lk-idp-prometheus
+    IDP_BIND=0.0.0.0:8000
 RUN groupadd --system --gid 10001 lkidp \
  && useradd --system --uid 10001 --gid lkidp --home-dir /app --no-create-home --shell /usr/sbin/nologin lkidp
 COPY --from=builder /wheels /wheels

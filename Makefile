@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-embedded test-services lint format bench bench-smoke clean
+.PHONY: install run test test-embedded test-services lint format bench bench-smoke image clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: install
 
 bench-smoke: install
 	$(PY) -m bench.run --smoke
+
+# ops: the production image (docs/OPERATIONS.md)
+image:
+	docker build -t lk-idp:$$(grep '^version' setup.cfg | cut -d= -f2 | tr -d ' ') .
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -1,7 +1,7 @@
 """pytest plugin: no personal data or secret the suite used may appear in any log record.
 
-Every record that reaches the root logger during the session is kept (formatted
-as the production JSON line). Meanwhile the values worth protecting are noted
+Every record that reaches the root logger during the session is kept (its
+message, extra fields and traceback, unescaped). Meanwhile the values worth protecting are noted
 where the code creates them, whichever test or helper did so: account e-mails,
 phones and names (on insert), every password hashed, client secrets, access and
 refresh tokens, authorization codes, session ids, and what the outbox carries
@@ -35,12 +35,14 @@ class Watch:
             if kind == "phone" and value.startswith("+"):
                 self.values.setdefault(value[1:], kind)
 
-    def remember_message_body(self, text: str | None) -> None:
-        for code in _CODE.findall(text or ""):
-            self.remember(code, "code in a message")
+    def remember_message_body(self, text: str | None, sms: bool) -> None:
+        if sms:  # an SMS carries the password; an e-mail's numbers are dates and phone numbers
+            for code in _CODE.findall(text or ""):
+                self.remember(code, "code in a message")
         for link in _LINK.findall(text or ""):
             parsed = urlparse(link)
-            parts = [v for _, v in parse_qsl(parsed.query)] + parsed.path.split("/")
+            parts = [v for _, v in parse_qsl(parsed.query)]
+            parts += [p for p in parsed.path.split("/") if len(p) >= 20 and re.search(r"\d", p)]
             for part in parts:
                 if _TOKENISH.match(part):
                     self.remember(part, "token in a link")
@@ -49,35 +51,47 @@ class Watch:
 watch = Watch()
 
 
+def _alternation(values, boundary: str) -> re.Pattern | None:
+    if not values:
+        return None
+    body = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    return re.compile(f"(?<!{boundary})(?:{body})(?!{boundary})" if boundary else f"(?:{body})")
+
+
 def leaks(records: list[tuple[str, str]], values: dict[str, str]) -> list[str]:
     """Each finding names what leaked and the logger that wrote it, never the value itself."""
+    # Digit-only values (codes, phones without +) count only as whole numbers, so that
+    # a code is not "found" inside a longer number or a hex request id.
+    numbers = _alternation([v for v in values if v.isdigit()], "[0-9A-Za-z]")
+    others = _alternation([v for v in values if not v.isdigit()], "")
     found = []
     for logger, record in records:
         match = _QUERY_STRINGS.search(record)
         if match:
             found.append(f"query string of /{match.group(1)} in a record of logger {logger!r}")
-        for value, kind in values.items():
-            if value.isdigit():
-                hit = re.search(rf"(?<![0-9A-Za-z]){value}(?![0-9A-Za-z])", record)
-            else:
-                hit = value in record
-            if hit:
-                found.append(f"{kind} in a record of logger {logger!r}")
+        for pattern in (numbers, others):
+            for hit in pattern.finditer(record) if pattern else ():
+                found.append(f"{values[hit.group(0)]} in a record of logger {logger!r}")
     return found
 
 
 class _Capture(logging.Handler):
+    """Keeps what a record would put in the log: its message, its extra fields, its traceback."""
+
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        from idp.logging_setup import JsonFormatter
-
-        self.setFormatter(JsonFormatter())
 
     def emit(self, record: logging.LogRecord) -> None:
+        from idp.logging_setup import _STANDARD_ATTRS
+
         try:
-            watch.records.append((record.name, self.format(record)))
+            parts = [record.getMessage()]
         except Exception:
-            watch.records.append((record.name, f"{record.msg!r} {record.args!r}"))
+            parts = [f"{record.msg!r} {record.args!r}"]
+        parts += [f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD_ATTRS]
+        if record.exc_info:
+            parts.append(logging.Formatter().formatException(record.exc_info))
+        watch.records.append((record.name, "\n".join(parts)))
 
 
 _handler: _Capture | None = None
@@ -143,8 +157,8 @@ def _watch_code() -> None:
     @event.listens_for(OutboxMessage, "before_insert")
     def _message(mapper, connection, message):
         watch.remember(message.recipient, "e-mail" if "@" in message.recipient else "phone")
-        watch.remember_message_body(message.body_text)
-        watch.remember_message_body(message.body_html)
+        watch.remember_message_body(message.body_text, sms=message.channel == "sms")
+        watch.remember_message_body(message.body_html, sms=False)
 
 
 def pytest_configure(config):
