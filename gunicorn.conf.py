@@ -48,9 +48,12 @@ logger_class = ProbeQuietLogger
 # Prometheus multiprocess mode: each worker writes its samples to files in this
 # directory and a scrape (served by any worker) adds them up. It must be set
 # before a worker imports prometheus_client, hence here.
-PROMETHEUS_DIR = os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), "lk-idp-prometheus")
-)
+# Unset, each master gets a private directory (two servers on one machine must not
+# add up, or wipe, each other's samples) and removes it when it exits.
+_OWN_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lk-idp-prometheus-")
+PROMETHEUS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def on_starting(server):
@@ -62,6 +65,11 @@ def on_starting(server):
             shutil.rmtree(entry.path, ignore_errors=True)
         else:
             os.unlink(entry.path)
+
+
+def on_exit(server):
+    if _OWN_DIR:
+        shutil.rmtree(PROMETHEUS_DIR, ignore_errors=True)
 
 
 def child_exit(server, worker):
