@@ -8,8 +8,7 @@ import os
 import shutil
 import tempfile
 
-from gunicorn.glogging import Logger
-
+from idp.gunicorn_logger import ProbeQuietLogger
 from idp.settings import load_settings
 
 _settings = load_settings()
@@ -30,19 +29,10 @@ forwarded_allow_ips = ",".join(_settings.trusted_proxies)
 
 # The app writes one structured access record per request (idp/logging_setup.py),
 # so gunicorn's own access log is off. Whoever turns it on (--access-logfile -)
-# gets paths without query strings and no lines for the probes.
+# gets no lines for the probes and no query strings, tokens, cookies or credentials
+# (idp/gunicorn_logger.py).
 accesslog = None
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
-PROBES = frozenset({"/healthz", "/readyz"})
-
-
-class ProbeQuietLogger(Logger):
-    def access(self, resp, req, environ, request_time):
-        if environ.get("PATH_INFO") in PROBES:
-            return
-        super().access(resp, req, environ, request_time)
-
-
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
 logger_class = ProbeQuietLogger
 
 # Prometheus multiprocess mode: each worker writes its samples to files in this

@@ -172,6 +172,12 @@ def pytest_runtest_setup(item):
     _ensure_handler()
 
 
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(
+        f"log leak check: {len(watch.records)} log records searched for {len(watch.values)} values"
+    )
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
     findings = leaks(watch.records, watch.values)

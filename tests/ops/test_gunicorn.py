@@ -47,7 +47,8 @@ def test_gunicorn_serves_probes_and_sums_worker_metrics(app, backend, tmp_path):
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [str(gunicorn), "-c", "gunicorn.conf.py", "wsgi:app"],
+        # the access log is off by default; turned on here to see what it would write
+        [str(gunicorn), "-c", "gunicorn.conf.py", "--access-logfile", "-", "wsgi:app"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -87,9 +88,17 @@ def test_gunicorn_serves_probes_and_sums_worker_metrics(app, backend, tmp_path):
         ]
         assert sum(healthz) == served  # whichever worker answered, every probe is counted once
         assert any((tmp_path / "prometheus").iterdir())
+
+        _get(base + "/authorize?client_id=rp&state=leaky-state-value&login_hint=ivan%40example.ru")
+        _get(base + "/activate/activation-token-0123456789abcdef")
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err[-3000:]
     assert "Booting worker" in err
     assert "/healthz" not in out + err  # probes stay out of the logs
+    assert '"GET /authorize HTTP/1.1" 400' in out  # gunicorn's access line...
+    assert '"GET /activate/… HTTP/1.1"' in out
+    for secret in ("leaky-state-value", "ivan", "activation-token-0123456789abcdef"):
+        assert secret not in out + err  # ...without the query string or the token
+    assert '"route": "/authorize"' in err  # the app's own structured record

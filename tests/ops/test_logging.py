@@ -130,3 +130,32 @@ def test_the_leak_guard_fails_a_suite_whose_logs_carry_a_secret(tmp_path):
 def test_the_leak_guard_passes_a_clean_suite(tmp_path):
     clean = _run_guarded_suite(tmp_path, "Пароль-Утечка-2026", "something else")
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_gunicorns_access_atoms_carry_no_secrets():
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from idp.gunicorn_logger import ProbeQuietLogger, public_path
+
+    assert public_path("/activate/abc.def") == "/activate/…"
+    assert public_path("/authorize/resume/xyz") == "/authorize/resume/…"
+    assert public_path("/token") == "/token"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/activate/tok?x=1",
+        "PATH_INFO": "/activate/tok",
+        "QUERY_STRING": "x=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "https://rp.example/cb?code=abc",
+        "HTTP_COOKIE": "lk_session=s3cr3t",
+    }
+    request = SimpleNamespace(headers=[("AUTHORIZATION", "Basic c2VjcmV0"), ("COOKIE", "lk_session=s3cr3t")])
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[("Set-Cookie", "lk_session=s3cr3t")])
+    atoms = ProbeQuietLogger(Config()).atoms(response, request, environ, timedelta(milliseconds=5))
+    text = repr(atoms)
+    for secret in ("tok", "x=1", "code=abc", "s3cr3t", "c2VjcmV0"):
+        assert secret not in text
+    assert atoms["r"] == "GET /activate/… HTTP/1.1"
