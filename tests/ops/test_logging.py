@@ -11,7 +11,7 @@ from pathlib import Path
 
 from idp.logging_setup import JsonFormatter, RequestIdFilter
 from tests.conftest import CONFIDENTIAL
-from tests.ops.flow import code_flow
+from tests.ops.test_metrics import code_flow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,10 +38,10 @@ def test_an_insane_request_id_is_replaced(client):
         assert len(echoed) == 32 and all(c in "0123456789abcdef" for c in echoed)
 
 
-def test_access_records_name_route_and_relying_party_never_the_query(client, make_account, caplog):
+def test_access_records_name_route_and_relying_party_never_the_query(live_server, make_account, caplog):
     caplog.set_level("INFO", logger="idp.access")
     account = make_account()
-    tokens = code_flow(client, account)
+    tokens = code_flow(live_server, account)
     records = access_records(caplog)
     by_route = {r.route: r for r in records}
     assert by_route["/authorize"].client_id == CONFIDENTIAL["client_id"]

@@ -8,7 +8,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from flows.delivery.outbox import enqueue_email, enqueue_sms
 from idp import metrics
 from idp.db import db
-from tests.ops.flow import code_flow, sign_in
+from tests.browserless import Person
+from tests.conftest import CONFIDENTIAL
+from tests.oidc.conftest import Flow
 
 
 def scrape(client, **kwargs) -> dict[tuple, float]:
@@ -26,10 +28,22 @@ def value(samples, name, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def test_a_token_issuance_and_a_sign_in_are_counted(client, make_account):
+def code_flow(base: str, account: dict) -> dict:
+    flow = Flow(base, account)
+    response = flow.exchange(flow.code())
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def sign_in(base: str, login: str, password: str):
+    person = Person(base)
+    return person.submit(person.get("/login"), "/login", {"login": login, "password": password})
+
+
+def test_a_token_issuance_and_a_sign_in_are_counted(client, live_server, make_account):
     account = make_account()
     before = scrape(client)
-    code_flow(client, account)
+    code_flow(live_server, account)
     after = scrape(client)
 
     def delta(name, **labels):
@@ -45,12 +59,30 @@ def test_a_token_issuance_and_a_sign_in_are_counted(client, make_account):
     assert delta("lkidp_http_requests_total", endpoint="oidc.authorize", method="GET", status="302") == 1
 
 
-def test_refused_and_rate_limited_sign_ins_are_counted(app, client, make_account):
+def test_a_refresh_is_counted_by_its_grant(client, live_server, make_account):
+    tokens = code_flow(live_server, make_account())
+    before = scrape(client)
+    refreshed = client.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+        auth=(CONFIDENTIAL["client_id"], CONFIDENTIAL["client_secret"]),
+    )
+    assert refreshed.status_code == 200
+    after = scrape(client)
+    grant = {"grant": "refresh_token"}
+    assert (
+        value(after, "lkidp_tokens_issued_total", **grant)
+        - value(before, "lkidp_tokens_issued_total", **grant)
+        == 1
+    )
+
+
+def test_refused_and_rate_limited_sign_ins_are_counted(app, client, live_server, make_account):
     account = make_account()
     limit = app.extensions["idp"].settings.login_attempts_per_window
     before = scrape(client)
     for _ in range(limit + 1):
-        sign_in(client, account["email"], "wrong-password-0000")
+        sign_in(live_server, account["email"], "wrong-password-0000")
     after = scrape(client)
     assert (
         value(after, "lkidp_sign_ins_total", result="bad_credentials", level="none")
