@@ -17,6 +17,7 @@ from sqlalchemy import update
 from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
 from flows.messages import EMAIL_SUBJECTS
+from idp import metrics
 from idp.clock import utcnow
 from idp.db import db
 from idp.lifecycle import is_expired
@@ -85,6 +86,7 @@ def activate(token: str) -> Account:
         raise LinkUsed()
     audit("account.activated", subject=account.sub)
     db.session.commit()
+    metrics.count("registrations", stage="activated")
     db.session.refresh(account)
     return account
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flows import activation_link, sms_password
 from flows.delivery.outbox import enqueue_sms
 from flows.messages import SMS_TEXTS
+from idp import metrics
 from idp.accounts import find_by_login
 from idp.clock import utcnow
 from idp.db import db
@@ -56,4 +57,5 @@ def accept(account: Account, code: str) -> None:
             account.activation_deadline = activation_deadline(now, settings().activation_window)
         activation_link.send(account)
         audit("account.phone_verified", subject=account.sub)
+        metrics.count("registrations", stage="confirmed")
     db.session.commit()

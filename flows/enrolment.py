@@ -22,6 +22,7 @@ from flows.links import public_url
 from flows.messages import EMAIL_SUBJECTS
 from flows.sms_password import SmsPasswordError
 from flows.validation import PersonData
+from idp import metrics
 from idp.clock import utcnow
 from idp.db import db
 from idp.lifecycle import activation_deadline, is_live
@@ -104,6 +105,7 @@ def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evid
     confirmation.send_password(account)
     audit("account.registered", subject=account.sub, registered_by=evidence.registered_by)
     db.session.commit()
+    metrics.count("registrations", stage="started")
     return account
 
 

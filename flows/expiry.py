@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select
 
+from idp import metrics
 from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account, RefreshToken, audit
@@ -58,6 +59,7 @@ def erase(account_id: int, registered_by: str, reason: str, now: datetime) -> bo
     # PostgreSQL removes refresh tokens through the foreign key; SQLite does not enforce it.
     db.session.execute(delete(RefreshToken).where(RefreshToken.account_id == account_id))
     audit("account.expired", subject=None, registered_by=registered_by, reason=reason)
+    metrics.count("registrations", stage="expired")
     return True
 
 

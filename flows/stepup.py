@@ -8,7 +8,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flows import sms_password
 from flows.delivery.outbox import enqueue_sms
 from flows.messages import SMS_TEXTS, for_error, message
-from idp import interaction, ratelimit, sessions
+from idp import interaction, metrics, ratelimit, sessions
 from idp.clock import utcnow
 from idp.db import db
 from idp.lifecycle import is_live
@@ -72,6 +72,7 @@ def submit():
     except sms_password.SmsPasswordError as exc:
         return _page(ia, account, for_error(exc), status=401)
     sessions.sign_in(account.id, "sms")
+    metrics.count("sign_ins", result="success", level="sms")
     return redirect(interaction.resume_url(ia))
 
 
