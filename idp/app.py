@@ -47,9 +47,11 @@ def _blueprints(settings: Settings):
     yield account_bp
     yield consents_bp
     if settings.development:
+        from flows.delivery.dev_outbox import bp as dev_outbox_bp
         from idp.demo import bp as demo_bp
 
         yield demo_bp
+        yield dev_outbox_bp
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -105,6 +107,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from idp.cli import register_cli
 
     register_cli(app)
+    if settings.delivery_in_process:
+        from flows.delivery.worker import attach_in_process
+
+        attach_in_process(app)
     _register_error_pages(app)
     return app
 

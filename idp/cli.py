@@ -36,6 +36,7 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(serve)
     app.cli.add_command(consents_cli)
+    app.cli.add_command(worker)
 
 
 @click.command()
@@ -58,6 +59,31 @@ def serve(host: str, port: int):
     from werkzeug.serving import run_simple
 
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="One pass over what is due, then exit.")
+@click.option(
+    "--interval", type=float, default=None, help="Seconds between passes (IDP_DELIVERY_POLL_INTERVAL)."
+)
+@with_appcontext
+def worker(once: bool, interval: float | None):
+    """Deliver queued SMS and e-mail, with retries; any number may run side by side."""
+    import signal
+    import threading
+
+    from flows.delivery.worker import deliver_due, run_forever
+
+    if once:
+        click.echo(f"delivered {deliver_due()}")
+        return
+    settings = current_app.extensions["idp"].settings
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    interval = interval or settings.delivery_poll_interval
+    click.echo(f"lk-idp worker: polling every {interval:g} s")
+    run_forever(current_app._get_current_object(), interval, stop)
 
 
 @click.group()

@@ -41,6 +41,7 @@ class Settings:
     smtp_starttls: bool = False
     smtp_username: str = ""
     smtp_password: str = ""
+    smtp_timeout: float = 10.0
     mail_from: str = "lk@rossetimr.ru"
     sms_backend: str = "console"
     sms_http_url: str = ""
@@ -49,6 +50,8 @@ class Settings:
     delivery_in_process: bool = True
     delivery_max_attempts: int = 8
     delivery_backoff_seconds: float = 5.0
+    delivery_backoff_max: float = 3600.0
+    delivery_poll_interval: float = 2.0
 
     access_token_ttl: int = 600
     id_token_ttl: int = 600
@@ -195,10 +198,27 @@ def validate(settings: Settings) -> None:
         raise SettingsError("IDP_SMS_BACKEND: must be 'console' or 'http'")
     if settings.sms_backend == "http" and not settings.sms_http_url:
         raise SettingsError("IDP_SMS_HTTP_URL: required when IDP_SMS_BACKEND=http")
+    if settings.sms_http_url and urlparse(settings.sms_http_url).scheme not in {"http", "https"}:
+        raise SettingsError("IDP_SMS_HTTP_URL: must be an http(s) URL")
     if not settings.development and settings.sms_backend == "console":
         raise SettingsError("IDP_SMS_BACKEND: 'console' is for development only")
     if not 1 <= settings.smtp_port <= 65535:
         raise SettingsError("IDP_SMTP_PORT: must be a port number")
+    if not settings.development and not settings.smtp_host:
+        raise SettingsError("IDP_SMTP_HOST: required outside development (activation links go by e-mail)")
+    if settings.smtp_username and not settings.smtp_password:
+        raise SettingsError("IDP_SMTP_PASSWORD: required when IDP_SMTP_USERNAME is set")
+    for name in (
+        "sms_http_timeout",
+        "smtp_timeout",
+        "delivery_backoff_seconds",
+        "delivery_backoff_max",
+        "delivery_poll_interval",
+    ):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"IDP_{name.upper()}: must be positive")
+    if settings.delivery_max_attempts < 1:
+        raise SettingsError("IDP_DELIVERY_MAX_ATTEMPTS: must be at least 1")
     for name in ("access_token_ttl", "code_ttl", "sms_code_ttl", "activation_window"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"IDP_{name.upper()}: must be positive")

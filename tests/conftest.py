@@ -15,6 +15,8 @@ from idp.db import db
 from idp.settings import load_settings
 from tests import backends
 
+pytest_plugins = ["tests.fixtures_delivery"]
+
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 CONFIDENTIAL = {"client_id": "rp-confidential", "client_secret": "rp-secret-0123456789abcdef"}
 PUBLIC = {"client_id": "rp-public"}
