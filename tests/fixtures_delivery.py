@@ -126,7 +126,8 @@ class RecordingSmtp:
             {
                 "mail_from": envelope.mail_from,
                 "rcpt_tos": list(envelope.rcpt_tos),
-                "login": session.login_data.decode() if session.authenticated else None,
+                "login": session.auth_data if session.authenticated else None,
+                "raw": envelope.original_content,
             }
         )
         self.messages.append(message_from_bytes(envelope.original_content, policy=default_policy))
@@ -142,7 +143,8 @@ def _authenticate(server, session, envelope, mechanism, auth_data):
         )
         == SMTP_LOGIN
     )
-    return AuthResult(success=accepted)
+    login = auth_data.login.decode() if accepted else None
+    return AuthResult(success=accepted, handled=False, auth_data=login)
 
 
 @pytest.fixture(scope="session")
