@@ -39,6 +39,7 @@ def test_demo_is_absent_outside_development(backend, server_port, clients_file):
             issuer="https://lk.example.ru",
             sms_backend="http",
             sms_http_url="http://127.0.0.1:9/sms",
+            smtp_host="127.0.0.1",
         )
     )
     assert production.test_client().get("/demo").status_code == 404

@@ -8,6 +8,7 @@ GOOD = {
     "IDP_SECRET_KEY": "s" * 40,
     "IDP_SMS_BACKEND": "http",
     "IDP_SMS_HTTP_URL": "https://sms.example/send",
+    "IDP_SMTP_HOST": "smtp.example.ru",
 }
 
 
