@@ -102,6 +102,22 @@ def app(backend, server_port, clients_file):
 
 
 @pytest.fixture(scope="session")
+def production_app(app, backend, server_port, clients_file):
+    """The app as production configures it (no /demo, no /dev/outbox), on the test database."""
+    settings = make_settings(
+        backend,
+        server_port,
+        clients_file,
+        env="production",
+        issuer="https://lk.example.ru",
+        sms_backend="http",
+        sms_http_url="http://127.0.0.1:9/sms",
+        smtp_host="127.0.0.1",
+    )
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
 def live_server(app, server_port):
     """The app behind a real HTTP server on loopback, for real clients and browsers."""
     httpd = make_server("127.0.0.1", server_port, app, threaded=True)

@@ -26,20 +26,5 @@ def test_demo_round_trip(live_server, make_account):
     assert 'id="userinfo"' in back.text
 
 
-def test_demo_is_absent_outside_development(backend, server_port, clients_file):
-    from idp.app import create_app
-    from tests.conftest import make_settings
-
-    production = create_app(
-        make_settings(
-            backend,
-            server_port,
-            clients_file,
-            env="production",
-            issuer="https://lk.example.ru",
-            sms_backend="http",
-            sms_http_url="http://127.0.0.1:9/sms",
-            smtp_host="127.0.0.1",
-        )
-    )
-    assert production.test_client().get("/demo").status_code == 404
+def test_demo_is_absent_outside_development(production_app):
+    assert production_app.test_client().get("/demo").status_code == 404

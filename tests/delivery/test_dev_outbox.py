@@ -6,7 +6,6 @@ import pytest
 
 from flows.delivery.outbox import enqueue_email, enqueue_sms
 from flows.delivery.worker import deliver_due
-from idp.app import create_app
 from idp.db import db
 from idp.settings import SettingsError
 from tests.conftest import make_settings
@@ -59,20 +58,8 @@ def test_outbox_filters_by_recipient_and_escapes_text(app, client):
     assert "ожидает отправки" in page
 
 
-def test_outbox_page_does_not_exist_outside_development(backend, server_port, clients_file, sms_endpoint):
-    production = create_app(
-        make_settings(
-            backend,
-            server_port,
-            clients_file,
-            env="production",
-            sms_backend="http",
-            sms_http_url=sms_endpoint.url,
-            smtp_host="127.0.0.1",
-        )
-    )
-
-    response = production.test_client().get("/dev/outbox")
+def test_outbox_page_does_not_exist_outside_development(production_app):
+    response = production_app.test_client().get("/dev/outbox")
 
     assert response.status_code == 404
     assert "Страница не найдена" in response.get_data(as_text=True)
