@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select
 
+from flows.delivery import outbox
 from idp import metrics
 from idp.clock import utcnow
 from idp.db import db
@@ -50,11 +51,14 @@ def purge_reason(account: Account, now: datetime) -> str | None:
 
 def erase(account_id: int, registered_by: str, reason: str, now: datetime) -> bool:
     """Delete one due account in the caller's transaction; False if it is gone or no longer due."""
-    deleted = db.session.execute(
-        delete(Account).where(Account.id == account_id, or_(*_conditions(now).values()))
-    )
-    if deleted.rowcount != 1:
+    erased = db.session.execute(
+        delete(Account)
+        .where(Account.id == account_id, or_(*_conditions(now).values()))
+        .returning(Account.phone, Account.email)
+    ).first()
+    if erased is None:
         return False
+    outbox.forget([erased.phone, erased.email])  # the SMS and mail held the same personal data
     # The database anonymised the consent records (trigger on account delete).
     # PostgreSQL removes refresh tokens through the foreign key; SQLite does not enforce it.
     db.session.execute(delete(RefreshToken).where(RefreshToken.account_id == account_id))

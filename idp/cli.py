@@ -72,10 +72,10 @@ def worker(once: bool, interval: float | None):
     import signal
     import threading
 
-    from flows.delivery.worker import deliver_due, run_forever
+    from flows.delivery.worker import run_forever, run_pass
 
     if once:
-        click.echo(f"delivered {deliver_due()}")
+        click.echo(f"delivered {run_pass()}")
         return
     settings = current_app.extensions["idp"].settings
     stop = threading.Event()

@@ -52,6 +52,7 @@ class Settings:
     delivery_backoff_seconds: float = 5.0
     delivery_backoff_max: float = 3600.0
     delivery_poll_interval: float = 2.0
+    delivery_retention: int = 7 * 24 * 3600
 
     access_token_ttl: int = 600
     id_token_ttl: int = 600
@@ -214,6 +215,7 @@ def validate(settings: Settings) -> None:
         "delivery_backoff_seconds",
         "delivery_backoff_max",
         "delivery_poll_interval",
+        "delivery_retention",
     ):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"IDP_{name.upper()}: must be positive")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Index, delete, or_
 
 from idp.clock import utcnow
 from idp.db import UTCDateTime, db
@@ -39,3 +42,29 @@ def enqueue_email(to: str, subject: str, text: str, html: str | None = None) -> 
     message = OutboxMessage(channel="email", recipient=to, subject=subject, body_text=text, body_html=html)
     db.session.add(message)
     return message
+
+
+def purge_finished(retention: float, now: datetime | None = None) -> int:
+    """Delete messages sent or given up on more than `retention` seconds ago; commits.
+
+    A sent SMS password or activation link is of no use after its own lifetime,
+    and the row holds a phone number or an address, a name and a code: it is
+    kept only long enough for support to answer "did it go out?".
+    """
+    cutoff = (now or utcnow()) - timedelta(seconds=retention)
+    m = OutboxMessage
+    result = db.session.execute(delete(m).where(or_(m.sent_at < cutoff, m.dead_at < cutoff)))
+    db.session.commit()
+    return result.rowcount
+
+
+def forget(recipients: Iterable[str]) -> int:
+    """Delete every message to these phones / addresses, in the caller's transaction.
+
+    For erasing a person's data (an expired cabinet): pending messages to them go too.
+    """
+    wanted = [r for r in recipients if r]
+    if not wanted:
+        return 0
+    result = db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient.in_(wanted)))
+    return result.rowcount

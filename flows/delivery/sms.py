@@ -35,13 +35,12 @@ class HttpSms:
         self.headers = {"Content-Type": "application/json; charset=utf-8"}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
-        self.http = requests.Session()
 
     def send(self, to: str, text: str) -> None:
         # UTF-8 on the wire rather than \u escapes: aggregators' logs stay readable.
         body = json.dumps({"to": to, "text": text}, ensure_ascii=False).encode()
         try:
-            response = self.http.post(self.url, data=body, headers=self.headers, timeout=self.timeout)
+            response = requests.post(self.url, data=body, headers=self.headers, timeout=self.timeout)
         except requests.Timeout:
             raise DeliveryFailed("sms gateway timeout") from None
         except requests.RequestException as exc:

@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 
 from flows.delivery.errors import DeliveryFailed
 from flows.delivery.mail import Mailer, mailer
-from flows.delivery.outbox import OutboxMessage
+from flows.delivery.outbox import OutboxMessage, purge_finished
 from flows.delivery.sms import SmsGateway, sms_gateway
 from idp.clock import utcnow
 from idp.db import db
@@ -128,6 +128,8 @@ def record_failure(message: OutboxMessage, reason: str, retryable: bool, now: da
 def deliver_one(message_id: int, now: datetime, senders: Senders, s: Settings) -> bool:
     """Send one claimed message and record the outcome; True if it went out."""
     message = db.session.get(OutboxMessage, message_id)
+    if message is None:  # removed meanwhile (an expired cabinet's data erased)
+        return False
     try:
         senders.send(message)
     except DeliveryFailed as exc:
@@ -158,12 +160,19 @@ def deliver_due(now: datetime | None = None) -> int:
     return sent
 
 
+def run_pass() -> int:
+    """One worker pass: deliver what is due, then drop messages past their retention."""
+    sent = deliver_due()
+    purge_finished(current_settings().delivery_retention)
+    return sent
+
+
 def run_forever(app: Flask, interval: float, stop: threading.Event) -> None:
-    """Deliver, wait `interval` seconds, repeat until `stop` is set; survives a database outage."""
+    """Run passes `interval` seconds apart until `stop` is set; survives a database outage."""
     while not stop.is_set():
         with app.app_context():
             try:
-                deliver_due()
+                run_pass()
             except Exception as exc:
                 # Database errors quote their SQL parameters (addresses, texts): log the kind only.
                 db.session.rollback()

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from consent.records import ConsentRecord
+from flows.delivery.outbox import OutboxMessage
 from flows.expiry import purge_expired
 from flows.messages import MESSAGES
 from idp.clock import clock
@@ -41,6 +42,7 @@ def test_purge_after_24_hours_frees_the_email(app, register, sign_in):
         assert events[0].details == {"registered_by": "self", "reason": "not_activated"}
         consents = ConsentRecord.query.all()
         assert consents and all(c.account_id is None for c in consents)
+        assert OutboxMessage.query.count() == 0  # the SMS password and the link went with the cabinet
     response = register()
     assert response.status_code == 302
     assert account_count(app) == 1
