@@ -93,36 +93,36 @@ def claim(message_id: int, now: datetime, lease: float) -> bool:
     return result.rowcount == 1
 
 
-def record_sent(message: OutboxMessage, now: datetime) -> None:
-    message.sent_at = now
-    message.claimed_until = None
-    message.last_error = None
+def _record(message_id: int, **values) -> None:
+    # A plain UPDATE: the row may have been erased meanwhile (forget), which is no error.
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    log.info("delivered %s #%s", message.channel, message.id)
+
+
+def record_sent(message: OutboxMessage, now: datetime) -> None:
+    channel, message_id = message.channel, message.id
+    _record(message_id, sent_at=now, last_error=None)
+    log.info("delivered %s #%s", channel, message_id)
 
 
 def record_failure(message: OutboxMessage, reason: str, retryable: bool, now: datetime, s: Settings) -> None:
     """Count the failure; schedule the next try with backoff, or give up (dead letter)."""
-    message.attempts += 1
-    message.claimed_until = None
-    message.last_error = reason[:ERROR_LENGTH]
-    if not retryable or message.attempts >= s.delivery_max_attempts:
-        message.dead_at = now
-        log.error(
-            "gave up on %s #%s after %d attempts: %s", message.channel, message.id, message.attempts, reason
-        )
-    else:
-        delay = backoff_delay(message.attempts, s.delivery_backoff_seconds, s.delivery_backoff_max)
-        message.next_attempt_at = now + timedelta(seconds=delay)
-        log.warning(
-            "%s #%s failed (attempt %d), retry in %.0f s: %s",
-            message.channel,
-            message.id,
-            message.attempts,
-            delay,
-            reason,
-        )
-    db.session.commit()
+    channel, message_id, attempts = message.channel, message.id, message.attempts + 1
+    reason = reason[:ERROR_LENGTH]
+    if not retryable or attempts >= s.delivery_max_attempts:
+        _record(message_id, attempts=attempts, last_error=reason, dead_at=now)
+        log.error("gave up on %s #%s after %d attempts: %s", channel, message_id, attempts, reason)
+        return
+    delay = backoff_delay(attempts, s.delivery_backoff_seconds, s.delivery_backoff_max)
+    _record(message_id, attempts=attempts, last_error=reason, next_attempt_at=now + timedelta(seconds=delay))
+    log.warning(
+        "%s #%s failed (attempt %d), retry in %.0f s: %s", channel, message_id, attempts, delay, reason
+    )
 
 
 def deliver_one(message_id: int, now: datetime, senders: Senders, s: Settings) -> bool:

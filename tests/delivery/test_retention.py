@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from flows.delivery.outbox import OutboxMessage, forget, purge_finished
 from idp.clock import clock
 from idp.db import db
@@ -60,4 +62,29 @@ def test_worker_pass_purges_old_messages(queue, deliver, delivery_app, sms_endpo
     result = delivery_app.test_cli_runner().invoke(args=["worker", "--once"])
 
     assert result.exit_code == 0, result.output
+    assert _ids(delivery_app) == set()
+
+
+@pytest.mark.parametrize("outcome", ["sent", "failed"])
+def test_a_message_erased_while_it_is_being_sent_is_no_error(queue, delivery_app, outcome):
+    from flows.delivery.worker import record_failure, record_sent
+
+    message_id = queue.sms(PHONE, "Пароль: 111222")
+    with delivery_app.app_context():
+        sending = db.session.get(OutboxMessage, message_id)
+        with delivery_app.app_context():  # the purge, in its own transaction
+            forget([PHONE])
+            db.session.commit()
+
+        if outcome == "sent":
+            record_sent(sending, clock.now())
+        else:
+            record_failure(
+                sending,
+                "sms gateway answered 500",
+                True,
+                clock.now(),
+                delivery_app.extensions["idp"].settings,
+            )
+
     assert _ids(delivery_app) == set()
