@@ -40,7 +40,10 @@ class HttpSms:
         # UTF-8 on the wire rather than \u escapes: aggregators' logs stay readable.
         body = json.dumps({"to": to, "text": text}, ensure_ascii=False).encode()
         try:
-            response = requests.post(self.url, data=body, headers=self.headers, timeout=self.timeout)
+            # No redirects: requests would turn the POST into a GET and call that "sent".
+            response = requests.post(
+                self.url, data=body, headers=self.headers, timeout=self.timeout, allow_redirects=False
+            )
         except requests.Timeout:
             raise DeliveryFailed("sms gateway timeout") from None
         except requests.RequestException as exc:
