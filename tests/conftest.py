@@ -15,8 +15,6 @@ from idp.db import db
 from idp.settings import load_settings
 from tests import backends
 
-pytest_plugins = ["tests.fixtures_delivery"]
-
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 CONFIDENTIAL = {"client_id": "rp-confidential", "client_secret": "rp-secret-0123456789abcdef"}
 PUBLIC = {"client_id": "rp-public"}
@@ -186,4 +184,5 @@ def make_account(app):
 
 
 # ops: every log record of the session is checked for personal data and secrets at the end.
-pytest_plugins = ["tests.ops.leak_guard"]
+# delivery: the SMS gateway and SMTP server fixtures (tests/fixtures_delivery.py).
+pytest_plugins = ["tests.ops.leak_guard", "tests.fixtures_delivery"]

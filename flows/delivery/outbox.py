@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Index, delete, or_
 
+from idp import metrics
 from idp.clock import utcnow
 from idp.db import UTCDateTime, db
 
@@ -34,6 +35,7 @@ def enqueue_sms(to: str, text: str) -> OutboxMessage:
     """Queue an SMS in the caller's transaction; the caller commits."""
     message = OutboxMessage(channel="sms", recipient=to, body_text=text)
     db.session.add(message)
+    metrics.count("messages", channel="sms", outcome="queued")
     return message
 
 
@@ -41,6 +43,7 @@ def enqueue_email(to: str, subject: str, text: str, html: str | None = None) -> 
     """Queue an e-mail in the caller's transaction; the caller commits."""
     message = OutboxMessage(channel="email", recipient=to, subject=subject, body_text=text, body_html=html)
     db.session.add(message)
+    metrics.count("messages", channel="email", outcome="queued")
     return message
 
 

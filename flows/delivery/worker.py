@@ -22,6 +22,7 @@ from flows.delivery.errors import DeliveryFailed
 from flows.delivery.mail import Mailer, mailer
 from flows.delivery.outbox import OutboxMessage, purge_finished
 from flows.delivery.sms import SmsGateway, sms_gateway
+from idp import metrics
 from idp.clock import utcnow
 from idp.db import db
 from idp.services import settings as current_settings
@@ -107,6 +108,7 @@ def _record(message_id: int, **values) -> None:
 def record_sent(message: OutboxMessage, now: datetime) -> None:
     channel, message_id = message.channel, message.id
     _record(message_id, sent_at=now, last_error=None)
+    metrics.count("messages", channel=channel, outcome="sent")
     log.info("delivered %s #%s", channel, message_id)
 
 
@@ -114,6 +116,7 @@ def record_failure(message: OutboxMessage, reason: str, retryable: bool, now: da
     """Count the failure; schedule the next try with backoff, or give up (dead letter)."""
     channel, message_id, attempts = message.channel, message.id, message.attempts + 1
     reason = reason[:ERROR_LENGTH]
+    metrics.count("messages", channel=channel, outcome="failed")
     if not retryable or attempts >= s.delivery_max_attempts:
         _record(message_id, attempts=attempts, last_error=reason, dead_at=now)
         log.error("gave up on %s #%s after %d attempts: %s", channel, message_id, attempts, reason)

@@ -165,3 +165,26 @@ def test_a_claim_held_by_a_live_worker_is_left_alone(queue, deliver, delivery_ap
     assert deliver() == 1
     assert sms_endpoint.texts_to(PHONE) == [TEXT]
     assert deliver(clock.now() + timedelta(hours=1)) == 0
+
+
+def test_queued_sent_and_failed_messages_are_counted(queue, deliver, delivery_app, sms_endpoint):
+    from tests.ops.test_metrics import scrape, value
+
+    def counted(outcome):
+        return value(
+            scrape(delivery_app.test_client()), "lkidp_messages_total", channel="sms", outcome=outcome
+        )
+
+    before = {outcome: counted(outcome) for outcome in ("queued", "sent", "failed")}
+    sms_endpoint.fail_with(500)
+    queue.sms(PHONE, TEXT)
+    deliver()
+    sms_endpoint.recover()
+    clock.advance(BASE)
+    deliver()
+
+    assert {outcome: counted(outcome) - before[outcome] for outcome in before} == {
+        "queued": 1,
+        "sent": 1,
+        "failed": 1,
+    }
