@@ -8,6 +8,7 @@ SMS to `sms_endpoint` and e-mail to `smtp_server`) and `deliver` (one worker pas
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from email import message_from_bytes
@@ -18,6 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+# aiosmtpd's own session log ("mail.log") is the test mail server talking, not lk-idp:
+# keep it out of the suite's captured logs that the leak guard reads.
+logging.getLogger("mail.log").propagate = False
 
 SMS_TOKEN = "test-sms-bearer-token"
 SMTP_LOGIN = ("lk-idp", "smtp-secret")
