@@ -1,0 +1,104 @@
+"""The whole published procedure in a real browser, from a relying party and back.
+
+SMS passwords arrive at a real HTTP endpoint the test runs as the SMS gateway,
+activation mail at a real SMTP server (aiosmtpd); the worker that sends them
+is the project's own, run between the person's steps.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from tests.conftest import CONFIDENTIAL, RP_CALLBACK
+
+pytestmark = pytest.mark.browser
+
+PHONE = "+79161112233"
+EMAIL = "applicant@example.ru"
+NEW_PASSWORD = "Светлый-Дом-на-Пресне-7"
+
+
+def sms_code(sms_endpoint) -> str:
+    assert sms_endpoint.wait_for(1)
+    return re.search(r"\b(\d{6})\b", sms_endpoint.texts_to(PHONE)[-1]).group(1)
+
+
+def activation_link(smtp_server) -> str:
+    mail = next(m for m in reversed(smtp_server.messages) if m["To"] == EMAIL)
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"(https?://\S+/activate/\S+)", text).group(1)
+
+
+def test_register_confirm_activate_and_return_to_the_relying_party(
+    browser, live_server, delivery_app, deliver, sms_endpoint, smtp_server
+):
+    rp = OAuth2Session(
+        CONFIDENTIAL["client_id"],
+        CONFIDENTIAL["client_secret"],
+        scope="openid profile email phone",
+        redirect_uri=RP_CALLBACK,
+    )
+    state, nonce, verifier = generate_token(16), generate_token(16), generate_token(48)
+    url, _ = rp.create_authorization_url(
+        live_server + "/authorize",
+        state=state,
+        nonce=nonce,
+        code_challenge=create_s256_code_challenge(verifier),
+        code_challenge_method="S256",
+    )
+    context = browser.new_context(locale="ru-RU")
+    context.route("https://rp.example/**", lambda route: route.fulfill(status=200, body="relying party"))
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+
+    page.goto(url)
+    page.get_by_role("link", name="Зарегистрируйтесь").click()
+    page.get_by_label("Фамилия").fill("Смирнова")
+    page.get_by_label("Имя", exact=True).fill("Анна")
+    page.get_by_label("Отчество").fill("Сергеевна")
+    page.get_by_label("Мобильный телефон").fill("8 916 111-22-33")
+    page.get_by_label("E-mail").fill(EMAIL)
+    page.check("#consent_pd_law_152")
+    page.check("#consent_pd_processing")
+    page.get_by_role("button", name="Продолжить регистрацию").click()
+
+    assert page.get_by_label("Логин (e-mail)").input_value() == EMAIL
+    deliver()
+    page.get_by_label("Пароль").fill(sms_code(sms_endpoint))
+    page.get_by_role("button", name="Войти").click()
+
+    page.get_by_label("Новый пароль").fill(NEW_PASSWORD)
+    page.get_by_label("Подтверждение пароля").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Изменить пароль").click()
+    page.wait_for_url(re.compile(r".*/login.*"))
+
+    deliver()
+    mail_tab = context.new_page()
+    mail_tab.goto(activation_link(smtp_server))
+    mail_tab.get_by_role("button", name="Активировать Личный кабинет").click()
+    mail_tab.close()
+
+    page.get_by_label("Логин (e-mail)").fill(EMAIL)
+    page.get_by_label("Пароль").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(RP_CALLBACK + "*")
+    params = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+    context.close()
+    assert params["state"] == state and params["iss"] == live_server
+
+    token = rp.fetch_token(live_server + "/token", code=params["code"], code_verifier=verifier)
+    keys = KeySet.import_key_set(requests.get(live_server + "/jwks.json", timeout=5).json())
+    claims = jwt.decode(token["id_token"], keys).claims
+    assert claims["nonce"] == nonce
+    assert claims["email"] == EMAIL and claims["email_verified"] is True
+    assert claims["phone_number"] == PHONE and claims["phone_number_verified"] is True
+    assert claims["family_name"] == "Смирнова" and claims["middle_name"] == "Сергеевна"
