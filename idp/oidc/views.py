@@ -7,6 +7,8 @@ import hashlib
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from flows.messages import MESSAGES
 from idp import interaction, policy, sessions
@@ -169,12 +171,26 @@ def introspect():
     return server().create_endpoint_response("introspection")
 
 
+def _logout_confirmed() -> bool:
+    if request.method != "POST" or request.form.get("confirm") != "1":
+        return False
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
+
+
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     try:
         validated = server().validate_endpoint_request("end_session")
     except OAuth2Error as error:
         return _error_page(error)
+    if validated.needs_confirmation and not _logout_confirmed():
+        # Without an id_token_hint anyone could link here and sign a person out:
+        # ask them first (RP-Initiated Logout §6).
+        return render_template("logout_confirm.html")
     response = server().create_endpoint_response("end_session", validated)
     if response is not None:
         return response

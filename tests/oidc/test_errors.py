@@ -147,3 +147,16 @@ def test_two_concurrent_refreshes_of_one_token(flow):
     for thread in threads:
         thread.join()
     assert sorted(results) == [200, 400]
+
+
+def test_logout_without_id_token_hint_asks_first(flow):
+    flow.code()
+    page = flow.person.get("/logout")
+    assert page.status_code == 200
+    assert "Выйти из Личного кабинета?" in page.text
+    still_in = flow.person.get(flow.authorize_url())
+    assert still_in.headers["Location"].startswith(RP_CALLBACK)
+
+    done = flow.person.submit(page, "/logout", {"confirm": "1"})
+    assert done.status_code == 302
+    assert "/login" in flow.person.get(flow.authorize_url()).headers["Location"]
