@@ -104,21 +104,26 @@ def test_bad_id_token_hint_on_logout(flow):
     assert "invalid_request" in response.text
 
 
-def test_two_concurrent_exchanges_of_one_code(flow):
-    code = flow.code()
+def twice_at_once(request) -> list[int]:
+    """Send the same request from two threads released together; their status codes."""
     barrier = threading.Barrier(2)
     results = []
 
-    def exchange():
+    def send():
         barrier.wait()
-        results.append(flow.exchange(code).status_code)
+        results.append(request().status_code)
 
-    threads = [threading.Thread(target=exchange) for _ in range(2)]
+    threads = [threading.Thread(target=send) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(results) == [200, 400]
+    return sorted(results)
+
+
+def test_two_concurrent_exchanges_of_one_code(flow):
+    code = flow.code()
+    assert twice_at_once(lambda: flow.exchange(code)) == [200, 400]
 
 
 def test_prompt_none_without_session(flow):
@@ -134,19 +139,7 @@ def test_userinfo_without_token(flow):
 
 def test_two_concurrent_refreshes_of_one_token(flow):
     refresh_token = flow.exchange(flow.code()).json()["refresh_token"]
-    barrier = threading.Barrier(2)
-    results = []
-
-    def refresh():
-        barrier.wait()
-        results.append(flow.refresh(refresh_token).status_code)
-
-    threads = [threading.Thread(target=refresh) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [200, 400]
+    assert twice_at_once(lambda: flow.refresh(refresh_token)) == [200, 400]
 
 
 def test_logout_without_id_token_hint_asks_first(flow):
