@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import event
 
 from flows.messages import MESSAGES
 from idp import logging_setup, metrics, proxies
@@ -85,6 +86,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     import idp.models  # noqa: F401
 
     db.init_app(app)
+    if settings.database_url.startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _tune_sqlite)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     app.extensions["idp"] = Services(
@@ -122,11 +126,21 @@ def _database_uri(url: str) -> str:
 
 
 def _engine_options(url: str) -> dict:
-    options: dict = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
-        # an unreachable server must fail a request (and /readyz) in seconds, not hang a worker
-        options["connect_args"] = {"connect_timeout": 5}
-    return options
+        # pre-ping: a connection dropped by a database restart is replaced, not failed on;
+        # connect_timeout: an unreachable server fails a request (and /readyz) in seconds.
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    return {}
+
+
+def _tune_sqlite(dbapi_connection, connection_record) -> None:
+    # WAL lets readers run beside the writer; NORMAL syncs at checkpoints, not on every
+    # commit, which is the embedded default's whole write cost.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -15,7 +15,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+# Objects stay readable after a commit: a token request commits and then builds the
+# ID token from the same account; expiring it would cost a second SELECT each time.
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING), session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True)
 
 
