@@ -69,33 +69,57 @@ def rotate(alg: str, lead_seconds: int, keep_seconds: int) -> SigningKey:
 
 
 class KeyRing:
+    """The keys this process signs with and publishes.
+
+    A private key is parsed once per process (parsing an RSA key holds the GIL for
+    tens of milliseconds); the refresh every REFRESH seconds reads only which keys
+    exist and when they are due."""
+
     def __init__(self, key_files: tuple[str, ...] = ()) -> None:
         self._key_files = key_files
         self._lock = threading.Lock()
         self._loaded_at = -1e18
+        self._parsed: dict[str, object] = {}
         self._rows: list[tuple] = []
         self._jwks_body = b"{}"
+        self._keyset = KeySet([])
 
-    def _load(self) -> None:
-        if self._key_files:
-            rows = []
-            for path in self._key_files:
+    def _file_rows(self) -> list[tuple]:
+        rows = []
+        for path in self._key_files:
+            cache_key = f"file:{path}:{Path(path).stat().st_mtime_ns}"
+            if cache_key not in self._parsed:
                 pem = Path(path).read_bytes()
                 alg = "ES256" if b"EC PRIVATE" in pem or _is_ec(pem) else "RS256"
-                key = _import(pem, alg)
-                rows.append((key, alg, None, None))
-        else:
-            if SigningKey.query.first() is None:
-                ensure_keys()
-            rows = [
-                (_import(r.private_pem, r.alg, r.kid), r.alg, r.active_from, r.retired_at)
-                for r in SigningKey.query.order_by(SigningKey.active_from).all()
-            ]
+                self._parsed[cache_key] = (_import(pem, alg), alg)
+            key, alg = self._parsed[cache_key]
+            rows.append((key, alg, None, None))
+        return rows
+
+    def _database_rows(self) -> list[tuple]:
+        if SigningKey.query.first() is None:
+            ensure_keys()
+        listed = db.session.execute(
+            db.select(SigningKey.kid, SigningKey.alg, SigningKey.active_from, SigningKey.retired_at).order_by(
+                SigningKey.active_from
+            )
+        ).all()
+        unseen = [kid for kid, *_ in listed if kid not in self._parsed]
+        if unseen:
+            for row in SigningKey.query.filter(SigningKey.kid.in_(unseen)):
+                self._parsed[row.kid] = _import(row.private_pem, row.alg, row.kid)
+        return [
+            (self._parsed[kid], alg, active_from, retired_at) for kid, alg, active_from, retired_at in listed
+        ]
+
+    def _load(self) -> None:
+        rows = self._file_rows() if self._key_files else self._database_rows()
         now = utcnow()
         published = [r for r in rows if r[3] is None or r[3] > now]
+        if [r[0].kid for r in published] != [r[0].kid for r in self._rows]:
+            self._keyset = KeySet([r[0] for r in published])
+            self._jwks_body = json.dumps(self._keyset.as_dict(private=False), separators=(",", ":")).encode()
         self._rows = published
-        keyset = KeySet([r[0] for r in published])
-        self._jwks_body = json.dumps(keyset.as_dict(private=False), separators=(",", ":")).encode()
         self._loaded_at = clock.time()
 
     def _fresh(self) -> None:
@@ -119,7 +143,7 @@ class KeyRing:
 
     def public_keyset(self) -> KeySet:
         self._fresh()
-        return KeySet([r[0] for r in self._rows])
+        return self._keyset
 
     def jwks_body(self) -> bytes:
         self._fresh()
