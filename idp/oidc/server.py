@@ -27,7 +27,8 @@ from flask import g
 from flask import request as flask_request
 from joserfc import jwt
 
-from idp import metrics
+from idp import account_view, metrics
+from idp.account_view import AccountView
 from idp.clock import clock, utcnow
 from idp.db import db
 from idp.lifecycle import is_active
@@ -71,8 +72,8 @@ class AuthorizationCode:
         return self.data["grant"].get("amr")
 
 
-def _account_if_active(account_id: int) -> Account | None:
-    account = db.session.get(Account, account_id)
+def _account_if_active(account_id: int) -> AccountView | None:
+    account = account_view.load(account_id)
     return account if is_active(account, utcnow()) else None
 
 

@@ -73,9 +73,9 @@ class AccessTokenRecord:
         return services().clients.get(self.data["client_id"])
 
     def get_user(self):
-        from idp.models import Account
+        from idp import account_view
 
-        return db.session.get(Account, self.data["account_id"])
+        return account_view.load(self.data["account_id"])
 
 
 def save_access_token(token: str, data: dict) -> None:
