@@ -16,6 +16,7 @@ from idp.db import db, migrate
 from idp.keys import KeyRing
 from idp.oidc import views as oidc_views
 from idp.oidc.discovery import discovery_body
+from idp.oidc.published import PublishedDocuments
 from idp.oidc.server import build_server
 from idp.passwords import Passwords
 from idp.services import Services
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # ops: request ids + access records, request metrics, client addresses from trusted proxies only
     logging_setup.init_app(app, log_probes=settings.log_probes)
     metrics.init_app(app)
+    app.wsgi_app = PublishedDocuments(app, app.wsgi_app)
     app.wsgi_app = proxies.trusted_proxy_fix(app.wsgi_app, settings.trusted_proxies)
 
     from idp.cli import register_cli

@@ -149,6 +149,12 @@ class KeyRing:
         self._fresh()
         return self._jwks_body
 
+    def jwks_body_if_fresh(self) -> bytes | None:
+        """The published keys, or None when a re-read is due (it needs an app context)."""
+        if clock.time() - self._loaded_at > REFRESH or not self._rows:
+            return None
+        return self._jwks_body
+
 
 def _is_ec(pem: bytes) -> bool:
     try:

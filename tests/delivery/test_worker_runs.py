@@ -30,7 +30,7 @@ def test_embedded_worker_thread_delivers_after_first_request(
     app = create_app(make_settings(backend, server_port, clients_file, **overrides))
     try:
         assert app.extensions["idp.delivery"]["thread"] is None  # CLI commands never start it
-        app.test_client().get("/.well-known/openid-configuration")
+        app.test_client().get("/login")  # the first request that reaches Flask
         with app.app_context():
             enqueue_sms(PHONE, "Пароль: 333444")
             db.session.commit()

@@ -22,11 +22,11 @@ def access_records(caplog) -> list[logging.LogRecord]:
 
 def test_a_sane_request_id_is_kept_and_echoed(client, caplog):
     caplog.set_level("INFO", logger="idp.access")
-    response = client.get("/.well-known/openid-configuration", headers={"X-Request-ID": "lb-7f3a.42:9"})
+    response = client.get("/login", headers={"X-Request-ID": "lb-7f3a.42:9"})
     assert response.headers["X-Request-ID"] == "lb-7f3a.42:9"
     (record,) = access_records(caplog)
     assert record.request_id == "lb-7f3a.42:9"
-    assert record.route == "/.well-known/openid-configuration"
+    assert record.route == "/login"
     assert record.status == 200
     assert record.duration_ms >= 0
 
