@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 
 class Passwords:
-    def __init__(self, time_cost: int, memory_cost: int, parallelism: int) -> None:
+    def __init__(self, time_cost: int, memory_cost: int, parallelism: int, concurrency: int = 1) -> None:
+        # At most `concurrency` hashes at once in this process: more than the cores can run
+        # only interleave (each finishing later) and hold 64 MiB apiece; the rest queue.
+        self._slots = threading.BoundedSemaphore(max(1, concurrency))
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
         )
@@ -16,14 +22,22 @@ class Passwords:
 
     @classmethod
     def from_settings(cls, settings) -> Passwords:
-        return cls(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism)
+        cores_per_worker = (os.cpu_count() or 1) // max(1, settings.workers)
+        return cls(
+            settings.argon2_time_cost,
+            settings.argon2_memory_cost,
+            settings.argon2_parallelism,
+            concurrency=max(1, cores_per_worker // settings.argon2_parallelism),
+        )
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with self._slots:
+            return self._hasher.hash(password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         try:
-            return self._hasher.verify(stored_hash or self._decoy, password) and bool(stored_hash)
+            with self._slots:
+                return self._hasher.verify(stored_hash or self._decoy, password) and bool(stored_hash)
         except (VerificationError, InvalidHashError):
             return False
 
