@@ -99,13 +99,13 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     def query_authorization_code(self, code, client):
         # GETDEL is the redemption: two concurrent exchanges cannot both see the code.
         key = tokens.digest(code)
-        data = store().getdel_json(f"code:{key}")
+        marker = (f"usedcode:{key}", max(600, settings().code_ttl * 10))
+        data = store().getdel_json(f"code:{key}", marker)
         if data is None:
-            used = store().get_json(f"usedcode:{key}")
+            used = store().get_json(marker[0])
             if used is not None:
                 tokens.revoke_family(used["family"])
             return None
-        store().set_json(f"usedcode:{key}", {"family": data["family"]}, max(600, settings().code_ttl * 10))
         if data["client_id"] != client.client_id or data["exp"] <= clock.time():
             return None
         return AuthorizationCode(data)

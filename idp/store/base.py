@@ -23,8 +23,10 @@ class Store(ABC):
         """Store value for ttl seconds; with only_if_absent, False when the key exists."""
 
     @abstractmethod
-    def getdel(self, key: str) -> str | None:
-        """Return and remove in one step: exactly one caller ever sees the value."""
+    def getdel(self, key: str, marker: tuple[str, int] | None = None) -> str | None:
+        """Return and remove in one step: exactly one caller ever sees the value.
+        With marker=(key, ttl) the value is kept under that key for ttl seconds, in the
+        same step, so that a second attempt can be recognised as reuse."""
 
     @abstractmethod
     def delete(self, *keys: str) -> int: ...
@@ -51,6 +53,6 @@ class Store(ABC):
     def set_json(self, key: str, value: Any, ttl: int, only_if_absent: bool = False) -> bool:
         return self.set(key, json.dumps(value, separators=(",", ":")), ttl, only_if_absent)
 
-    def getdel_json(self, key: str) -> Any:
-        raw = self.getdel(key)
+    def getdel_json(self, key: str, marker: tuple[str, int] | None = None) -> Any:
+        raw = self.getdel(key, marker)
         return None if raw is None else json.loads(raw)

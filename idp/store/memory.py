@@ -40,11 +40,13 @@ class MemoryStore(Store):
             self._data[key] = (value, clock.time() + ttl)
             return True
 
-    def getdel(self, key):
+    def getdel(self, key, marker=None):
         key = self.prefix + key
         with self._lock:
             value = self._live(key)
             self._data.pop(key, None)
+            if value is not None and marker is not None:
+                self._data[self.prefix + marker[0]] = (value, clock.time() + marker[1])
             return value
 
     def delete(self, *keys):

@@ -7,6 +7,12 @@ import redis
 
 from idp.store.base import Store, StoreUnavailable
 
+_GETDEL_WITH_MARKER = """
+local value = redis.call('GETDEL', KEYS[1])
+if value then redis.call('SET', KEYS[2], value, 'EX', ARGV[1]) end
+return value
+"""
+
 _INCR_WITH_WINDOW = """
 local value = redis.call('INCR', KEYS[1])
 if value == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -21,6 +27,7 @@ class RedisStore(Store):
             url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
         )
         self._incr = self.client.register_script(_INCR_WITH_WINDOW)
+        self._getdel_marked = self.client.register_script(_GETDEL_WITH_MARKER)
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -38,8 +45,13 @@ class RedisStore(Store):
         done = self._call(self.client.set, self.prefix + key, value, ex=max(1, int(ttl)), nx=only_if_absent)
         return bool(done)
 
-    def getdel(self, key):
-        return self._call(self.client.getdel, self.prefix + key)
+    def getdel(self, key, marker=None):
+        if marker is None:
+            return self._call(self.client.getdel, self.prefix + key)
+        marker_key, ttl = marker
+        return self._call(
+            self._getdel_marked, keys=[self.prefix + key, self.prefix + marker_key], args=[max(1, int(ttl))]
+        )
 
     def delete(self, *keys):
         if not keys:
