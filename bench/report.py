@@ -1,0 +1,185 @@
+"""The one table, and the small summaries printed while the bench runs."""
+
+from __future__ import annotations
+
+import collections
+import os
+import platform
+from pathlib import Path
+
+LABELS = {
+    "discovery": "discovery document",
+    "jwks": "JWKS",
+    "userinfo": "userinfo (Bearer)",
+    "introspection": "introspection",
+    "code": "code exchange",
+    "refresh": "refresh (rotation)",
+    "signin": "sign-in (argon2id)",
+}
+# The issue's bar: lk-idp rps / peer rps (sign-in: / the argon2id floor).
+TARGETS = {"discovery": 1.0, "jwks": 1.0, "userinfo": 1.0, "refresh": 1.0, "code": 0.8, "signin": 0.9}
+P99_LIMIT_MS = 50.0
+
+
+def machine() -> str:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    system = f"{platform.system()} {platform.release()}"
+    return f"{model or platform.processor()}, {os.cpu_count()} cores, {mem:.0f} GiB, {system}"
+
+
+def line(scenario: str, r: dict) -> str:
+    note = " (codes ran out early)" if r.get("exhausted") else ""
+    return (
+        f"{scenario:<13} {r['rps']:9.1f} rps  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
+        f"errors {r['errors']}  RSS {r['rss_mb']:.0f} MB{note}"
+    )
+
+
+def _cells(r: dict | None) -> list[str]:
+    if not r:
+        return ["—"] * 5
+    return [
+        f"{r['rps']:.0f}",
+        f"{r['p50_ms']:.1f}",
+        f"{r['p99_ms']:.1f}",
+        str(r["errors"]),
+        f"{r['rss_mb']:.0f}",
+    ]
+
+
+def _verdict(scenario: str, ratio: float | None, lk: dict | None) -> str:
+    marks = []
+    bar = TARGETS.get(scenario)
+    if ratio is not None and bar is not None:
+        marks.append("ok" if ratio >= bar else f"below {bar:.1f}×")
+    if lk and scenario != "signin" and lk["p99_ms"] >= P99_LIMIT_MS:
+        marks.append(f"p99 ≥ {P99_LIMIT_MS:.0f} ms")
+    if lk and lk.get("errors"):
+        marks.append("errors")
+    return ", ".join(marks)
+
+
+def rows(results: dict, floor: dict | None) -> list[list[str]]:
+    out = []
+    for pair, by_server in results.items():
+        lk_all, peer_all = by_server.get("lk-idp", {}), by_server.get("oidc-provider", {})
+        for scenario in LABELS:
+            lk, peer = lk_all.get(scenario), peer_all.get(scenario)
+            if lk is None and peer is None:
+                continue
+            ratio = None
+            if scenario == "signin" and lk and floor:
+                ratio = lk["rps"] / floor["per_second"]
+                ratio_text = f"{ratio:.2f}× floor ({floor['per_second']:.1f}/s)"
+            elif lk and peer and peer["rps"]:
+                ratio = lk["rps"] / peer["rps"]
+                ratio_text = f"{ratio:.2f}×"
+            else:
+                ratio_text = "—"
+            out.append(
+                [
+                    pair,
+                    LABELS[scenario],
+                    *_cells(lk),
+                    *_cells(peer),
+                    ratio_text,
+                    _verdict(scenario, ratio, lk),
+                ]
+            )
+    return out
+
+
+HEADER = [
+    "storage",
+    "scenario",
+    "lk-idp rps",
+    "p50 ms",
+    "p99 ms",
+    "err",
+    "RSS MB",
+    "peer rps",
+    "p50 ms",
+    "p99 ms",
+    "err",
+    "RSS MB",
+    "lk-idp / peer",
+    "bar",
+]
+
+
+def table(results: dict, floor: dict | None, meta: dict, markdown: bool = False) -> str:
+    body = rows(results, floor)
+    lines = []
+    if markdown:
+        lines.append("| " + " | ".join(HEADER) + " |")
+        lines.append("|" + "|".join("---" if i < 2 else "--:" for i in range(len(HEADER))) + "|")
+        lines += ["| " + " | ".join(row) + " |" for row in body]
+    else:
+        widths = [
+            max(len(HEADER[i]), *(len(r[i]) for r in body)) if body else len(HEADER[i])
+            for i in range(len(HEADER))
+        ]
+        lines.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)))
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in body]
+    lines.append("")
+    lines.append(
+        f"{meta['seconds']:g} s per scenario at {meta['connections']} connections; "
+        f"servers pinned to one core, wrk on another: {'yes' if meta['pinned'] else 'no (one core)'}."
+    )
+    lines.append(f"machine: {meta['machine']}; Python {meta['python']}.")
+    lines.append(
+        f"lk-idp: {meta['lk_idp_model']} (embedded storage: one worker, as its in-process store requires)."
+    )
+    if "peer" in meta:
+        lines.append(f"peer: oidc-provider {meta['peer']} on Node.js {meta['node']}, one process.")
+    lines.append(
+        "Both issue opaque access tokens, RS256 ID tokens, and rotate refresh tokens. "
+        "storage 'services': lk-idp on PostgreSQL + Redis, the peer on Redis; "
+        "'memory': lk-idp on SQLite + in-process store, the peer on its in-memory adapter."
+    )
+    if floor:
+        lines.append(
+            f"argon2id floor: {floor['per_second']:.1f} verifications/s on one core "
+            f"(t={floor['time_cost']}, m={floor['memory_cost']} KiB, p={floor['parallelism']}; "
+            f"{floor['ms']:.1f} ms each). The peer has no password check: "
+            "sign-in is lk-idp against the floor."
+        )
+    lines.append(f"whole run: {meta['elapsed_s']:.0f} s.")
+    return "\n".join(lines)
+
+
+def profile_summary(path: Path, top: int = 25) -> str:
+    """Inclusive share of samples per function, from py-spy's raw (collapsed) output."""
+    inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
+    total = 0
+    for raw in path.read_text(errors="replace").splitlines():
+        stack, _, count = raw.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = [f for f in stack.split(";") if f]
+        # Only samples of worker threads doing work; idle gunicorn threads wait in select/poll.
+        if not frames or not any("wsgi_app" in f or "handle_request" in f for f in frames):
+            continue
+        total += n
+        for frame in set(frames):
+            inclusive[frame] += n
+        own[frames[-1]] += n
+    if not total:
+        return "  (no busy samples)"
+    lines = [f"  py-spy: {total} busy samples; inclusive share of the request time:"]
+    for frame, n in inclusive.most_common(top):
+        lines.append(f"  {100 * n / total:5.1f}%  {frame}")
+    lines.append("  self time, the top ten:")
+    for frame, n in own.most_common(10):
+        lines.append(f"  {100 * n / total:5.1f}%  {frame}")
+    return "\n".join(lines)

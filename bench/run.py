@@ -1,0 +1,259 @@
+"""`python -m bench.run [--smoke]`: lk-idp and panva's oidc-provider, same run, same machine.
+
+Each server in turn is pinned to core 0 (`taskset`), wrk and this harness to
+core 1; every scenario runs for a fixed time at fixed concurrency; one table
+is printed at the end. Exit status is non-zero only when the harness itself
+broke (a server would not start, a preparation step failed), never because a
+figure is poor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+from bench import floor, loadgen, report
+from bench.procs import RssSampler
+from bench.targets import ROOT, LkIdp, Peer, WorkerModel, install_peer, peer_versions
+
+SCENARIOS = ["discovery", "jwks", "userinfo", "introspection", "code", "refresh", "signin"]
+STATIC = {"discovery", "jwks", "userinfo", "introspection"}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--smoke", action="store_true", help="1 s per scenario, no warm-up: does the harness work?"
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per scenario (default 10)")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--warmup", type=float, default=2.0, help="warm-up seconds before each static scenario"
+    )
+    parser.add_argument(
+        "--pairs", default="services,memory", help="services (PostgreSQL+Redis), memory, or both"
+    )
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--servers", default="lk-idp,oidc-provider")
+    parser.add_argument("--workers", type=int, default=1, help="lk-idp gunicorn workers (services pair)")
+    parser.add_argument("--threads", type=int, default=8, help="lk-idp gunicorn threads per worker")
+    parser.add_argument("--worker-class", default="gthread", help="lk-idp gunicorn worker class")
+    parser.add_argument(
+        "--codes-per-second",
+        type=float,
+        default=1500,
+        help="authorization codes prepared per measured second (a thread stops early if its codes run out)",
+    )
+    parser.add_argument("--floor-seconds", type=float, default=5.0)
+    parser.add_argument("--peer-version", default="9")
+    parser.add_argument("--profile", default="", help="py-spy profile of lk-idp during this scenario")
+    parser.add_argument("--json", default="", help="also write the results here")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.seconds, args.warmup, args.floor_seconds = 1.0, 0.0, 1.0
+    return args
+
+
+def pin_cores() -> tuple[int | None, int | None]:
+    """(server core, load generator core); None when there is only one core."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2 or not shutil.which("taskset"):
+        print("bench: fewer than two cores; nothing is pinned", file=sys.stderr)
+        return None, None
+    server, load = cores[0], cores[1]
+    os.sched_setaffinity(0, {load})
+    return server, load
+
+
+def loads_for(target, access_token: str, feeds: dict[str, Path]) -> dict[str, loadgen.Load]:
+    d = target.rp.discovery
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": target.rp.basic}
+    loads = {
+        "discovery": loadgen.Load("GET", "/.well-known/openid-configuration", 200, {}),
+        "jwks": loadgen.Load("GET", urlparse(d["jwks_uri"]).path, 200, {}),
+        "userinfo": loadgen.Load(
+            "GET", urlparse(d["userinfo_endpoint"]).path, 200, {"Authorization": f"Bearer {access_token}"}
+        ),
+        "introspection": loadgen.Load(
+            "POST", urlparse(d["introspection_endpoint"]).path, 200, form, urlencode({"token": access_token})
+        ),
+        "code": loadgen.Load(
+            "POST",
+            urlparse(d["token_endpoint"]).path,
+            200,
+            form,
+            target.rp.code_body(),
+            "feed",
+            feeds["code"],
+        ),
+        "refresh": loadgen.Load(
+            "POST",
+            urlparse(d["token_endpoint"]).path,
+            200,
+            form,
+            "grant_type=refresh_token&refresh_token={item}",
+            "chain",
+            feeds["refresh"],
+        ),
+    }
+    signin = target.signin_load()
+    if signin is not None:
+        loads["signin"] = signin
+    return loads
+
+
+def prepare(target, args, scenarios: list[str], workdir: Path) -> tuple[str, dict[str, Path]]:
+    """Codes through the real authorization endpoint; refresh tokens and one access token from them."""
+    started = time.monotonic()
+    session = target.signed_in_session()
+    seeds = target.rp.token_sets(target.rp.codes(session, max(4 * args.connections, 16)))
+    feeds = {"code": workdir / "codes.txt", "refresh": workdir / "refresh.txt"}
+    feeds["refresh"].write_text("\n".join(s["refresh_token"] for s in seeds[1:]) + "\n")
+    n_codes = math.ceil(args.seconds * args.codes_per_second) if "code" in scenarios else 0
+    feeds["code"].write_text("\n".join(target.rp.codes(session, n_codes)) + "\n" if n_codes else "\n")
+    print(
+        f"  prepared {n_codes} codes and {len(seeds)} token sets in {time.monotonic() - started:.1f} s",
+        flush=True,
+    )
+    return seeds[0]["access_token"], feeds
+
+
+def measure_target(target, args, scenarios, wrk, cores, workdir: Path) -> dict[str, dict]:
+    server_cpu, load_cpu = cores
+    results: dict[str, dict] = {}
+    try:
+        target.start()
+        print(f"{target.name} ({target.storage}) on {target.base_url}", flush=True)
+        access_token, feeds = prepare(target, args, scenarios, target.workdir)
+        loads = loads_for(target, access_token, feeds)
+        for scenario in scenarios:
+            load = loads.get(scenario)
+            if load is None:
+                continue
+            if scenario in STATIC and args.warmup > 0:
+                loadgen.run(
+                    wrk, target.base_url, load, args.warmup, args.connections, args.wrk_threads, load_cpu
+                )
+            profiler = _start_profile(target, scenario, args, workdir)
+            # A sign-in takes a whole argon2id hash: give even the smoke run time for a few.
+            seconds = max(args.seconds, 3.0) if scenario == "signin" else args.seconds
+            with RssSampler(target.pid) as rss:
+                measured = loadgen.run(
+                    wrk, target.base_url, load, seconds, args.connections, args.wrk_threads, load_cpu
+                )
+            if profiler:
+                _finish_profile(profiler)
+            if not target.started.alive():
+                raise RuntimeError(f"{target.name} died during {scenario}:\n{target.started.log_tail()}")
+            results[scenario] = {**asdict(measured), "rps": measured.rps, "rss_mb": rss.peak / 2**20}
+            print(f"  {report.line(scenario, results[scenario])}", flush=True)
+            time.sleep(0.3)
+    finally:
+        target.stop()
+        target.cleanup()
+    return results
+
+
+def _start_profile(target, scenario, args, workdir: Path):
+    if args.profile != scenario or target.name != "lk-idp":
+        return None
+    import subprocess
+
+    pyspy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(pyspy).exists() and not shutil.which("py-spy"):
+        raise RuntimeError("py-spy is not installed: pip install py-spy (or `pip install -e .[bench]`)")
+    out = workdir / f"profile-{target.storage}-{scenario}.txt"
+    argv = [
+        pyspy, "record", "--format", "raw", "--subprocesses", "--nonblocking",
+        "-r", "200", "-d", str(int(args.seconds) + 1), "-o", str(out), "-p", str(target.pid),
+    ]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    print(f"  profiling lk-idp during {scenario} into {out}", flush=True)
+    return proc, out
+
+
+def _finish_profile(profiler) -> None:
+    proc, out = profiler
+    proc.wait(timeout=120)
+    if out.exists():
+        print(report.profile_summary(out), flush=True)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown:
+        print(f"bench: unknown scenarios {sorted(unknown)}", file=sys.stderr)
+        return 2
+    pairs = [p for p in args.pairs.split(",") if p]
+    servers = [s for s in args.servers.split(",") if s]
+    cores = pin_cores()
+    wrk = loadgen.ensure_wrk()
+    workdir = Path(tempfile.mkdtemp(prefix="lk-idp-bench-"))
+    peer_dir = None
+    model = WorkerModel(args.workers, args.threads, args.worker_class)
+    started = time.monotonic()
+    try:
+        if "oidc-provider" in servers:
+            print("installing the peer from npm…", flush=True)
+            peer_dir = install_peer(args.peer_version)
+        floor_result = None
+        if "signin" in scenarios and "lk-idp" in servers:
+            floor_result = floor.measure(args.floor_seconds, cores[0], str(ROOT))
+            print(f"argon2id floor: {floor_result['per_second']:.1f} verifications/s on one core", flush=True)
+        results: dict[str, dict[str, dict]] = {}
+        for pair in pairs:
+            targets = []
+            if "lk-idp" in servers:
+                targets.append(LkIdp(pair, workdir, model, cores[0]))
+            if "oidc-provider" in servers:
+                targets.append(Peer(pair, peer_dir, workdir, cores[0]))
+            for target in targets:
+                results.setdefault(pair, {})[target.name] = measure_target(
+                    target, args, scenarios, wrk, cores, workdir
+                )
+        meta = {
+            "machine": report.machine(),
+            "python": platform.python_version(),
+            "lk_idp_model": model.describe(),
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "elapsed_s": round(time.monotonic() - started, 1),
+            "pinned": cores[0] is not None,
+        }
+        if peer_dir:
+            meta["peer"], meta["node"] = peer_versions(peer_dir)
+        print()
+        print(report.table(results, floor_result, meta, markdown=args.markdown))
+        if args.json:
+            Path(args.json).write_text(
+                json.dumps(
+                    {"meta": meta, "floor": floor_result, "results": results}, indent=2, ensure_ascii=False
+                )
+            )
+        return 0
+    except Exception as exc:  # the harness broke: say where, exit non-zero
+        print(f"bench: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if peer_dir:
+            shutil.rmtree(peer_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
