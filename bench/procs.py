@@ -83,15 +83,22 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def rss_bytes(pid: int) -> int:
-    """VmRSS summed over a process and all its descendants."""
+def _tree(pid: int) -> list[int]:
     tree = _children()
-    total, todo = 0, [pid]
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
+        found.append(current)
         todo.extend(tree.get(current, []))
+    return found
+
+
+def rss_bytes(pid: int) -> int:
+    """VmRSS summed over a process and all its descendants."""
+    total = 0
+    for member in _tree(pid):
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
         except OSError:
@@ -99,11 +106,24 @@ def rss_bytes(pid: int) -> int:
     return total
 
 
-class RssSampler:
-    """Peak tree RSS of a server while a scenario runs."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process tree (live members only)."""
+    ticks = 0
+    for member in _tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class Sampler:
+    """Peak tree RSS and CPU use of a server while a scenario runs."""
 
     def __init__(self, pid: int, every: float = 0.2) -> None:
         self.pid, self.every, self.peak = pid, every, rss_bytes(pid)
+        self.cpu_share = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -111,7 +131,8 @@ class RssSampler:
         while not self._stop.wait(self.every):
             self.peak = max(self.peak, rss_bytes(self.pid))
 
-    def __enter__(self) -> RssSampler:
+    def __enter__(self) -> Sampler:
+        self._cpu0, self._t0 = cpu_seconds(self.pid), time.monotonic()
         self._thread.start()
         return self
 
@@ -119,6 +140,8 @@ class RssSampler:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, rss_bytes(self.pid))
+        elapsed = time.monotonic() - self._t0
+        self.cpu_share = (cpu_seconds(self.pid) - self._cpu0) / elapsed if elapsed else 0.0
 
 
 def free_port() -> int:

@@ -39,7 +39,7 @@ def line(scenario: str, r: dict) -> str:
     note = " (codes ran out early)" if r.get("exhausted") else ""
     return (
         f"{scenario:<13} {r['rps']:9.1f} rps  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
-        f"errors {r['errors']}  RSS {r['rss_mb']:.0f} MB{note}"
+        f"errors {r['errors']}  RSS {r['rss_mb']:.0f} MB  CPU {100 * r.get('cpu', 0):.0f}%{note}"
     )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
 from bench import floor, loadgen, report
-from bench.procs import RssSampler
+from bench.procs import Sampler
 from bench.targets import ROOT, LkIdp, Peer, WorkerModel, install_peer, peer_versions
 
 SCENARIOS = ["discovery", "jwks", "userinfo", "introspection", "code", "refresh", "signin"]
@@ -46,9 +46,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--servers", default="lk-idp,oidc-provider")
-    parser.add_argument("--workers", type=int, default=1, help="lk-idp gunicorn workers (services pair)")
-    parser.add_argument("--threads", type=int, default=8, help="lk-idp gunicorn threads per worker")
+    parser.add_argument("--workers", type=int, default=2, help="lk-idp gunicorn workers (services pair)")
+    parser.add_argument("--threads", type=int, default=4, help="lk-idp gunicorn threads per worker")
     parser.add_argument("--worker-class", default="gthread", help="lk-idp gunicorn worker class")
+    parser.add_argument("--wsgi-server", default="gunicorn", choices=["gunicorn", "granian"])
     parser.add_argument(
         "--codes-per-second",
         type=float,
@@ -149,7 +150,7 @@ def measure_target(target, args, scenarios, wrk, cores, workdir: Path) -> dict[s
             profiler = _start_profile(target, scenario, args, workdir)
             # A sign-in takes a whole argon2id hash: give even the smoke run time for a few.
             seconds = max(args.seconds, 3.0) if scenario == "signin" else args.seconds
-            with RssSampler(target.pid) as rss:
+            with Sampler(target.pid) as sampled:
                 measured = loadgen.run(
                     wrk, target.base_url, load, seconds, args.connections, args.wrk_threads, load_cpu
                 )
@@ -157,7 +158,12 @@ def measure_target(target, args, scenarios, wrk, cores, workdir: Path) -> dict[s
                 _finish_profile(profiler)
             if not target.started.alive():
                 raise RuntimeError(f"{target.name} died during {scenario}:\n{target.started.log_tail()}")
-            results[scenario] = {**asdict(measured), "rps": measured.rps, "rss_mb": rss.peak / 2**20}
+            results[scenario] = {
+                **asdict(measured),
+                "rps": measured.rps,
+                "rss_mb": sampled.peak / 2**20,
+                "cpu": sampled.cpu_share,
+            }
             print(f"  {report.line(scenario, results[scenario])}", flush=True)
             time.sleep(0.3)
     finally:
@@ -176,7 +182,7 @@ def _start_profile(target, scenario, args, workdir: Path):
         raise RuntimeError("py-spy is not installed: pip install py-spy (or `pip install -e .[bench]`)")
     out = workdir / f"profile-{target.storage}-{scenario}.txt"
     argv = [
-        pyspy, "record", "--format", "raw", "--subprocesses", "--nonblocking",
+        pyspy, "record", "--format", "raw", "--subprocesses", "--nonblocking", "--gil",
         "-r", "200", "-d", str(int(args.seconds) + 1), "-o", str(out), "-p", str(target.pid),
     ]  # fmt: skip
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -205,7 +211,7 @@ def main(argv=None) -> int:
     wrk = loadgen.ensure_wrk()
     workdir = Path(tempfile.mkdtemp(prefix="lk-idp-bench-"))
     peer_dir = None
-    model = WorkerModel(args.workers, args.threads, args.worker_class)
+    model = WorkerModel(args.workers, args.threads, args.worker_class, args.wsgi_server)
     started = time.monotonic()
     try:
         if "oidc-provider" in servers:

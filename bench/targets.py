@@ -36,14 +36,34 @@ PEER_VERSION = "9"
 
 @dataclass
 class WorkerModel:
-    workers: int = 1
-    threads: int = 8
+    """How lk-idp is served: gunicorn (a worker class) or granian's WSGI interface."""
+
+    workers: int = 2
+    threads: int = 4
     worker_class: str = "gthread"
+    server: str = "gunicorn"
 
     def describe(self) -> str:
+        if self.server == "granian":
+            return f"granian WSGI, {self.workers} worker(s) × {self.threads} blocking threads"
         if self.worker_class == "gthread":
             return f"gunicorn gthread, {self.workers} worker(s) × {self.threads} threads"
         return f"gunicorn {self.worker_class}, {self.workers} worker(s)"
+
+    def argv(self, bindir: Path, port: int) -> list[str]:
+        if self.server == "granian":
+            if not (bindir / "granian").exists():
+                raise RuntimeError("granian is not installed: pip install granian")
+            return [
+                str(bindir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(self.workers), "--blocking-threads", str(self.threads),
+                "--no-ws", "--log-level", "warning", "wsgi:app",
+            ]  # fmt: skip
+        argv = [str(bindir / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", str(self.workers)]
+        argv += ["-k", self.worker_class]
+        if self.worker_class == "gthread":
+            argv += ["--threads", str(self.threads)]
+        return argv + ["--keep-alive", "65", "--backlog", "2048", "wsgi:app"]
 
 
 class Target:
@@ -83,7 +103,12 @@ class LkIdp(Target):
         self.storage = storage
         self.workdir = workdir / f"lk-idp-{storage}"
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.model = model if storage == "services" else WorkerModel(1, model.threads, "gthread")
+        # The in-process store serves one process only.
+        self.model = (
+            model
+            if storage == "services"
+            else WorkerModel(1, model.threads, model.worker_class, model.server)
+        )
         self.cpu = cpu
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
