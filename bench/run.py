@@ -182,7 +182,7 @@ def _start_profile(target, scenario, args, workdir: Path):
         raise RuntimeError("py-spy is not installed: pip install py-spy (or `pip install -e .[bench]`)")
     out = workdir / f"profile-{target.storage}-{scenario}.txt"
     argv = [
-        pyspy, "record", "--format", "raw", "--subprocesses", "--nonblocking", "--gil",
+        pyspy, "record", "--format", "raw", "--subprocesses", "--nonblocking",
         "-r", "200", "-d", str(int(args.seconds) + 1), "-o", str(out), "-p", str(target.pid),
     ]  # fmt: skip
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
