@@ -61,6 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--profile", default="", help="py-spy profile of lk-idp during this scenario")
     parser.add_argument("--json", default="", help="also write the results here")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--render", default="", help="only print the table of a --json file, measure nothing")
     args = parser.parse_args(argv)
     if args.smoke:
         args.seconds, args.warmup, args.floor_seconds = 1.0, 0.0, 1.0
@@ -147,6 +148,11 @@ def measure_target(target, args, scenarios, wrk, cores, workdir: Path) -> dict[s
                 loadgen.run(
                     wrk, target.base_url, load, args.warmup, args.connections, args.wrk_threads, load_cpu
                 )
+            floor_now = None
+            if scenario == "signin":
+                # The floor is measured on the server's core right before its sign-ins, so that
+                # both see the same machine (a shared machine's load drifts within a run).
+                floor_now = floor.measure(args.floor_seconds, server_cpu, str(ROOT))
             profiler = _start_profile(target, scenario, args, workdir)
             # A sign-in takes a whole argon2id hash: give even the smoke run time for a few.
             seconds = max(args.seconds, 3.0) if scenario == "signin" else args.seconds
@@ -164,6 +170,8 @@ def measure_target(target, args, scenarios, wrk, cores, workdir: Path) -> dict[s
                 "rss_mb": sampled.peak / 2**20,
                 "cpu": sampled.cpu_share,
             }
+            if floor_now:
+                results[scenario]["floor"] = floor_now
             print(f"  {report.line(scenario, results[scenario])}", flush=True)
             time.sleep(0.3)
     finally:
@@ -200,6 +208,10 @@ def _finish_profile(profiler) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.render:
+        saved = json.loads(Path(args.render).read_text())
+        print(report.table(saved["results"], saved["floor"], saved["meta"], markdown=args.markdown))
+        return 0
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = set(scenarios) - set(SCENARIOS)
     if unknown:
@@ -217,10 +229,6 @@ def main(argv=None) -> int:
         if "oidc-provider" in servers:
             print("installing the peer from npm…", flush=True)
             peer_dir = install_peer(args.peer_version)
-        floor_result = None
-        if "signin" in scenarios and "lk-idp" in servers:
-            floor_result = floor.measure(args.floor_seconds, cores[0], str(ROOT))
-            print(f"argon2id floor: {floor_result['per_second']:.1f} verifications/s on one core", flush=True)
         results: dict[str, dict[str, dict]] = {}
         for pair in pairs:
             targets = []
@@ -244,6 +252,7 @@ def main(argv=None) -> int:
         if peer_dir:
             meta["peer"], meta["node"] = peer_versions(peer_dir)
         print()
+        floor_result = report.first_floor(results)
         print(report.table(results, floor_result, meta, markdown=args.markdown))
         if args.json:
             Path(args.json).write_text(

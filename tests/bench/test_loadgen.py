@@ -1,0 +1,99 @@
+"""The load generator hands every single-use code and refresh token out once, and counts failures."""
+
+from __future__ import annotations
+
+import collections
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+
+from bench import loadgen
+
+
+class Recorder(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: collections.Counter
+    lock = threading.Lock()
+    issued = 0
+
+    def do_POST(self):  # noqa: N802  (http.server's naming)
+        form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        item = (form.get("code") or form.get("refresh_token"))[0]
+        with self.lock:
+            first_use = self.seen[item] == 0
+            self.seen[item] += 1
+            Recorder.issued += 1
+            fresh = f"rt-{Recorder.issued}"
+        body = json.dumps({"refresh_token": fresh}).encode() if first_use else b'{"error":"invalid_grant"}'
+        self.send_response(200 if first_use else 400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recorder():
+    Recorder.seen = collections.Counter()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", Recorder.seen
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def wrk():
+    return loadgen.ensure_wrk()
+
+
+def test_each_code_is_sent_once_and_the_run_stops_when_they_run_out(wrk, recorder, tmp_path):
+    url, seen = recorder
+    feed = tmp_path / "codes.txt"
+    codes = [f"code-{i}" for i in range(200)]
+    feed.write_text("\n".join(codes) + "\n")
+    load = loadgen.Load("POST", "/token", 200, {"Content-Type": "application/x-www-form-urlencoded"},
+                        "grant_type=authorization_code&code={item}", "feed", feed)  # fmt: skip
+
+    measured = loadgen.run(wrk, url, load, seconds=5, connections=4, threads=2, cpu=None)
+
+    assert measured.exhausted
+    assert measured.errors == 0
+    assert max(seen.values()) == 1
+    assert set(seen) <= set(codes)
+    assert measured.requests <= len(seen)
+    assert measured.seconds < 4
+
+
+def test_refresh_chain_uses_each_rotated_token_once(wrk, recorder, tmp_path):
+    url, seen = recorder
+    feed = tmp_path / "refresh.txt"
+    feed.write_text("\n".join(f"seed-{i}" for i in range(16)) + "\n")
+    load = loadgen.Load("POST", "/token", 200, {"Content-Type": "application/x-www-form-urlencoded"},
+                        "grant_type=refresh_token&refresh_token={item}", "chain", feed)  # fmt: skip
+
+    measured = loadgen.run(wrk, url, load, seconds=1, connections=4, threads=2, cpu=None)
+
+    assert measured.errors == 0
+    assert not measured.exhausted
+    assert max(seen.values()) == 1
+    assert sum(1 for item in seen if item.startswith("rt-")) > 16  # rotated tokens were reused as fed
+
+
+def test_unexpected_statuses_count_as_errors(wrk, recorder, tmp_path):
+    url, _ = recorder
+    feed = tmp_path / "codes.txt"
+    feed.write_text("same\n" * 50)
+    load = loadgen.Load("POST", "/token", 200, {"Content-Type": "application/x-www-form-urlencoded"},
+                        "code={item}", "feed", feed)  # fmt: skip
+
+    measured = loadgen.run(wrk, url, load, seconds=2, connections=2, threads=1, cpu=None)
+
+    assert measured.errors == measured.requests - 1
+    assert measured.rps == pytest.approx(1 / measured.seconds)

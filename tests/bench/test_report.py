@@ -1,0 +1,44 @@
+"""The table: ratios per scenario, sign-in against the argon2id floor, the issue's bars."""
+
+from __future__ import annotations
+
+from bench import report
+
+
+def result(rps, p99=10.0, errors=0):
+    return {"rps": rps, "p50_ms": 1.0, "p99_ms": p99, "errors": errors, "rss_mb": 100.0, "cpu": 0.97}
+
+
+def test_ratio_is_lk_idp_over_peer_and_sign_in_is_against_the_floor():
+    results = {
+        "services": {
+            "lk-idp": {"discovery": result(900), "code": result(850, p99=60), "signin": result(4.6, p99=900)},
+            "oidc-provider": {"discovery": result(1000), "code": result(1000)},
+        }
+    }
+    floor = {"per_second": 5.0, "ms": 200.0, "time_cost": 3, "memory_cost": 65536, "parallelism": 1}
+
+    rows = {row[1]: row for row in report.rows(results, floor)}
+
+    assert rows["discovery document"][14] == "0.90×"
+    assert rows["discovery document"][15] == "below 1.0×"
+    assert rows["code exchange"][14] == "0.85×"
+    assert rows["code exchange"][15] == "ok, p99 ≥ 50 ms"
+    assert rows["sign-in (argon2id)"][14] == "0.92× floor (5.0/s)"
+    assert rows["sign-in (argon2id)"][15] == "ok"  # no p99 bar for sign-in
+    assert rows["sign-in (argon2id)"][8] == "—"
+
+
+def test_profile_summary_counts_only_busy_request_threads(tmp_path):
+    raw = tmp_path / "profile.txt"
+    raw.write_text(
+        "Thread.run;Flask.wsgi_app (flask/app.py:1);token (views.py:2);Connection.wait (psycopg:3) 30\n"
+        "Thread.run;Flask.wsgi_app (flask/app.py:1);token (views.py:2);sign (joserfc:4) 10\n"
+        "Thread.run;select (selectors.py:5) 500\n"
+    )
+
+    summary = report.profile_summary(raw)
+
+    assert "40 busy samples" in summary
+    assert " 75.0%  Connection.wait (psycopg:3)" in summary
+    assert "select" not in summary
