@@ -175,7 +175,7 @@ def table(results: dict, floor: dict | None, meta: dict, markdown: bool = False)
     return "\n".join(lines)
 
 
-def profile_summary(path: Path, top: int = 25) -> str:
+def profile_summary(path: Path, top: int = 40) -> str:
     """Inclusive share of samples per function, from py-spy's raw (collapsed) output."""
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()

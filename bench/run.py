@@ -59,6 +59,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--floor-seconds", type=float, default=5.0)
     parser.add_argument("--peer-version", default="9")
     parser.add_argument("--profile", default="", help="py-spy profile of lk-idp during this scenario")
+    parser.add_argument(
+        "--profile-cpu", action="store_true", help="sample only threads holding the GIL (CPU, not wall time)"
+    )
     parser.add_argument("--json", default="", help="also write the results here")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--render", default="", help="only print the table of a --json file, measure nothing")
@@ -193,6 +196,8 @@ def _start_profile(target, scenario, args, workdir: Path):
         pyspy, "record", "--format", "raw", "--subprocesses", "--nonblocking",
         "-r", "200", "-d", str(int(args.seconds) + 1), "-o", str(out), "-p", str(target.pid),
     ]  # fmt: skip
+    if args.profile_cpu:
+        argv.insert(2, "--gil")
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
     print(f"  profiling lk-idp during {scenario} into {out}", flush=True)
