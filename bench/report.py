@@ -49,7 +49,7 @@ def _cells(r: dict | None) -> list[str]:
     if not r:
         return ["—"] * 6
     return [
-        f"{r['rps']:.0f}",
+        f"{r['rps']:.1f}" if r["rps"] < 100 else f"{r['rps']:.0f}",
         f"{r['p50_ms']:.1f}",
         f"{r['p99_ms']:.1f}",
         str(r["errors"]),
