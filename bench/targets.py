@@ -59,11 +59,22 @@ class WorkerModel:
                 "--workers", str(self.workers), "--blocking-threads", str(self.threads),
                 "--no-ws", "--log-level", "warning", "wsgi:app",
             ]  # fmt: skip
+        if (ROOT / "gunicorn.conf.py").exists():
+            # As in production: the settings come from the IDP_* variables of env() below.
+            return [str(bindir / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
         argv = [str(bindir / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", str(self.workers)]
         argv += ["-k", self.worker_class]
         if self.worker_class == "gthread":
             argv += ["--threads", str(self.threads)]
-        return argv + ["--keep-alive", "65", "--backlog", "2048", "wsgi:app"]
+        return argv + ["wsgi:app"]
+
+    def env(self, port: int) -> dict[str, str]:
+        return {
+            "IDP_BIND": f"127.0.0.1:{port}",
+            "IDP_WORKERS": str(self.workers),
+            "IDP_THREADS": str(self.threads),
+            "IDP_WORKER_CLASS": self.worker_class,
+        }
 
 
 class Target:
@@ -131,6 +142,7 @@ class LkIdp(Target):
             IDP_LOGIN_ATTEMPTS_PER_WINDOW="1000000000",
             IDP_LOG_LEVEL="WARNING",
             IDP_STORE_PREFIX=self.prefix,
+            **self.model.env(self.port),
         )
         if self.storage == "services":
             env["IDP_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{self.dbname}"
