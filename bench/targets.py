@@ -192,19 +192,7 @@ class LkIdp(Target):
             self.password,
             env=env,
         )
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        argv = [
-            gunicorn,
-            "-b",
-            f"127.0.0.1:{self.port}",
-            "-w",
-            str(self.model.workers),
-            "-k",
-            self.model.worker_class,
-        ]
-        if self.model.worker_class == "gthread":
-            argv += ["--threads", str(self.model.threads)]
-        argv += ["--keep-alive", "65", "--backlog", "2048", "wsgi:app"]
+        argv = self.model.argv(Path(sys.executable).parent, self.port)
         self.started = Started("lk-idp", argv, env, str(ROOT), self.workdir / "server.log", self.cpu)
         wait_http(self.base_url + "/.well-known/openid-configuration", self.started)
         self.rp = RelyingParty("bench", self.client_secret, REDIRECT_URI, self.load_discovery())
