@@ -308,7 +308,7 @@ def _redis_delete_prefix(prefix: str) -> None:
 def install_peer(version: str = PEER_VERSION) -> Path:
     """npm-install oidc-provider (and ioredis, and Node 22 LTS where npm ships it) into a temporary folder."""
     if not shutil.which("npm"):
-        raise RuntimeError("npm is not installed: run `apt-get install -y nodejs npm`")
+        _apt_install("nodejs", "npm")
     folder = Path(tempfile.mkdtemp(prefix="lk-idp-bench-peer-"))
     (folder / "package.json").write_text('{"name": "lk-idp-bench-peer", "private": true, "type": "module"}\n')
     for source in PEER_SOURCES.glob("*.mjs"):
@@ -325,6 +325,16 @@ def install_peer(version: str = PEER_VERSION) -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"npm install failed:\n{done.stdout}\n{done.stderr}")
     return folder
+
+
+def _apt_install(*packages: str) -> None:
+    if os.geteuid() != 0:
+        raise RuntimeError(f"missing: run `sudo apt-get install -y {' '.join(packages)}`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *packages], check=True, env=env, stdout=subprocess.DEVNULL
+    )
 
 
 def node_binary(peer_dir: Path) -> str:
