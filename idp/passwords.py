@@ -22,7 +22,8 @@ class Passwords:
 
     @classmethod
     def from_settings(cls, settings) -> Passwords:
-        cores_per_worker = (os.cpu_count() or 1) // max(1, settings.workers)
+        # the cores this process may run on (taskset, cgroup cpusets), not the machine's
+        cores_per_worker = len(os.sched_getaffinity(0)) // max(1, settings.workers)
         return cls(
             settings.argon2_time_cost,
             settings.argon2_memory_cost,
