@@ -30,3 +30,9 @@ def hit(name: str, subject: str, limit: int, window: int) -> None:
 
 def reset(name: str, subject: str) -> None:
     store().delete(_key(name, subject))
+
+
+def exceeded(name: str, subject: str, limit: int) -> bool:
+    """Whether the window already holds `limit` attempts (without counting one more)."""
+    raw = store().get(_key(name, subject))
+    return raw is not None and int(raw) >= limit

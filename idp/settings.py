@@ -72,6 +72,7 @@ class Settings:
     closed_account_retention: int = 30 * 24 * 3600
     login_attempts_per_window: int = 10
     login_attempt_window: int = 900
+    client_auth_failures_per_window: int = 30
 
     password_min_length: int = 10
     argon2_time_cost: int = 3

@@ -8,11 +8,12 @@ S256-only PKCE, auth_time/acr/amr/sid kept from the real sign-in.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 from authlib.common.encoding import to_native
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749 import InvalidClientError, grants
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -27,7 +28,7 @@ from flask import g
 from flask import request as flask_request
 from joserfc import jwt
 
-from idp import account_view, metrics
+from idp import account_view, metrics, ratelimit
 from idp.account_view import AccountView
 from idp.clock import clock, utcnow
 from idp.db import db
@@ -320,6 +321,23 @@ class Issuer(IssuerParameter):
 
 
 class Server(AuthorizationServer):
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """Client authentication, with failed attempts limited per address: a client
+        secret is a secret, and guessing it is throttled like a password."""
+        address = flask_request.remote_addr or "unknown"
+        limit = settings().client_auth_failures_per_window
+        if ratelimit.exceeded("client-auth", address, limit):
+            raise InvalidClientError(
+                description="Too many failed client authentications; try again later.",
+                status_code=401 if "Authorization" in flask_request.headers else 400,
+            )
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError:
+            with contextlib.suppress(ratelimit.RateLimited):  # the next attempt is refused above
+                ratelimit.hit("client-auth", address, limit, settings().login_attempt_window)
+            raise
+
     def create_oauth2_request(self, request):
         """A resumed authorization request is read from the store, not the URL."""
         params = getattr(g, "oidc_params", None)

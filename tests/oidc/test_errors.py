@@ -153,3 +153,13 @@ def test_logout_without_id_token_hint_asks_first(flow):
     done = flow.person.submit(page, "/logout", {"confirm": "1"})
     assert done.status_code == 302
     assert "/login" in flow.person.get(flow.authorize_url()).headers["Location"]
+
+
+def test_guessing_a_client_secret_is_throttled(flow, app):
+    limit = app.extensions["idp"].settings.client_auth_failures_per_window
+    code = flow.code()
+    for _ in range(limit):
+        assert flow.exchange("nothing", secret="guess").status_code == 401
+    refused = flow.exchange(code)  # even the right secret waits out the window
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
