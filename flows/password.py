@@ -12,7 +12,7 @@ from flows.login import remember_login
 from flows.messages import message
 from flows.password_rules import PasswordRejected, check_new_password
 from idp import ratelimit, sessions
-from idp.clock import utcnow
+from idp.clock import clock, utcnow
 from idp.db import db
 from idp.lifecycle import is_live
 from idp.models import Account, audit
@@ -27,13 +27,25 @@ def _signed_in_account() -> Account | None:
     return account if is_live(account, utcnow()) else None
 
 
+def _asks_current_password(account: Account) -> bool:
+    """A password set earlier must be typed again, unless the phone was proven by an
+    SMS code within the code's lifetime (the «Забыли пароль?» path)."""
+    if account.password_changed_at is None:
+        return False
+    sso = sessions.current()
+    fresh_sms = (
+        sso is not None and "sms" in sso.amr and clock.time() - sso.auth_time < settings().sms_code_ttl
+    )
+    return not fresh_sms
+
+
 def _page(ia, account, error=None, status=200):
     return (
         render_template(
             "password_change.html",
             ia=ia,
             error=error,
-            asks_current=account.password_changed_at is not None,
+            asks_current=_asks_current_password(account),
             min_length=settings().password_min_length,
         ),
         status,
@@ -60,7 +72,7 @@ def change_submit():
     if account is None:
         return _to_login(ia)
     passwords = services().passwords
-    if account.password_changed_at is not None:
+    if _asks_current_password(account):
         # Someone who already has a password proves it again: a borrowed session is not enough.
         try:
             ratelimit.hit("password-current", account.sub, 5, settings().login_attempt_window)

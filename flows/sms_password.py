@@ -25,6 +25,7 @@ _KEEP = 24 * 3600  # how long a challenge record is kept so "expired" can be tol
 # Purposes keep the registration code and the step-up code apart.
 CONFIRM = "confirm"
 STEP_UP = "stepup"
+RECOVER = "recover"
 
 
 class SmsPasswordError(Exception):

@@ -35,6 +35,7 @@ def _blueprints(settings: Settings):
     from flows.activation import bp as activation_bp
     from flows.login import bp as login_bp
     from flows.password import bp as password_bp
+    from flows.recovery import bp as recovery_bp
     from flows.registration import bp as registration_bp
     from flows.stepup import bp as stepup_bp
     from idp.ops import bp as ops_bp
@@ -44,6 +45,7 @@ def _blueprints(settings: Settings):
     yield login_bp
     yield registration_bp
     yield password_bp
+    yield recovery_bp
     yield activation_bp
     yield stepup_bp
     yield account_bp
