@@ -28,7 +28,7 @@ from flask import g
 from flask import request as flask_request
 from joserfc import jwt
 
-from idp import account_view, metrics, ratelimit
+from idp import account_view, metrics, ratelimit, sessions
 from idp.account_view import AccountView
 from idp.clock import clock, utcnow
 from idp.db import db
@@ -310,8 +310,6 @@ class EndSession(EndSessionEndpoint):
         return ["RS256", "ES256"]
 
     def end_session(self, end_session_request):
-        from idp import sessions
-
         sessions.end()
 
 

@@ -8,6 +8,7 @@ family's revocation mark are read in one round trip.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from idp import account_view
 from idp.clock import clock, utcnow
 from idp.db import db
 from idp.models import RefreshToken
@@ -73,8 +75,6 @@ class AccessTokenRecord:
         return services().clients.get(self.data["client_id"])
 
     def get_user(self):
-        from idp import account_view
-
         return account_view.load(self.data["account_id"])
 
 
@@ -92,8 +92,6 @@ def find_access_token(token: str) -> AccessTokenRecord | None:
     raw, revoked = store().mget([f"at:{digest(token)}", f"revfam:{family}"])
     if raw is None or revoked is not None:
         return None
-    import json
-
     record = AccessTokenRecord(token, json.loads(raw))
     return None if record.is_expired() else record
 

@@ -6,6 +6,7 @@ import hashlib
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
@@ -73,8 +74,6 @@ def _error_page(error: OAuth2Error):
 
 def _extra_checks(params: dict, client) -> None:
     """What the authorization request must satisfy beyond Authlib's checks."""
-    from authlib.oauth2.rfc6749 import InvalidRequestError
-
     if client.is_public and not params.get("code_challenge"):
         raise InvalidRequestError("PKCE with S256 is required for public clients.")
     if params.get("code_challenge") and params.get("code_challenge_method", "S256") != "S256":

@@ -18,7 +18,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.conftest import CONFIDENTIAL, RP_CALLBACK
+from tests.conftest import CONFIDENTIAL
 
 pytestmark = pytest.mark.browser
 
@@ -41,11 +41,13 @@ def activation_link(smtp_server) -> str:
 def test_register_confirm_activate_and_return_to_the_relying_party(
     browser, live_server, delivery_app, deliver, sms_endpoint, smtp_server
 ):
+    # A redirect URI on loopback registered for this client: the browser never leaves the machine.
+    callback = live_server + "/demo/callback"
     rp = OAuth2Session(
         CONFIDENTIAL["client_id"],
         CONFIDENTIAL["client_secret"],
         scope="openid profile email phone",
-        redirect_uri=RP_CALLBACK,
+        redirect_uri=callback,
     )
     state, nonce, verifier = generate_token(16), generate_token(16), generate_token(48)
     url, _ = rp.create_authorization_url(
@@ -56,7 +58,6 @@ def test_register_confirm_activate_and_return_to_the_relying_party(
         code_challenge_method="S256",
     )
     context = browser.new_context(locale="ru-RU")
-    context.route("https://rp.example/**", lambda route: route.fulfill(status=200, body="relying party"))
     page = context.new_page()
     page.set_default_timeout(15_000)
 
@@ -85,17 +86,20 @@ def test_register_confirm_activate_and_return_to_the_relying_party(
     mail_tab = context.new_page()
     mail_tab.goto(activation_link(smtp_server))
     mail_tab.get_by_role("button", name="Активировать Личный кабинет").click()
-    mail_tab.close()
+    # Let the activation answer arrive; the tab is closed with the context (closing a page
+    # mid-navigation can hang Playwright).
+    mail_tab.wait_for_load_state("load")
+    assert "Активировать Личный кабинет" not in mail_tab.content()
 
     page.get_by_label("Логин (e-mail)").fill(EMAIL)
     page.get_by_label("Пароль").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    page.wait_for_url(RP_CALLBACK + "*")
+    page.wait_for_url(callback + "*")
     params = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
     context.close()
     assert params["state"] == state and params["iss"] == live_server
 
-    token = rp.fetch_token(live_server + "/token", code=params["code"], code_verifier=verifier)
+    token = rp.fetch_token(live_server + "/token", code=params["code"], code_verifier=verifier, timeout=10)
     keys = KeySet.import_key_set(requests.get(live_server + "/jwks.json", timeout=5).json())
     claims = jwt.decode(token["id_token"], keys).claims
     assert claims["nonce"] == nonce
