@@ -69,7 +69,8 @@ post_logout_redirect_uris = ["http://127.0.0.1:{server_port}/demo"]
     return str(path)
 
 
-def make_settings(backend, server_port, clients_file, **overrides):
+def setting_values(backend, server_port, clients_file, **overrides) -> dict:
+    """The settings every test app runs with, as field name → value."""
     values = dict(
         env="development",
         issuer=f"http://127.0.0.1:{server_port}",
@@ -83,7 +84,11 @@ def make_settings(backend, server_port, clients_file, **overrides):
         delivery_in_process=False,
     )
     values.update(overrides)
-    return load_settings(environ={}, **values)
+    return values
+
+
+def make_settings(backend, server_port, clients_file, **overrides):
+    return load_settings(environ={}, **setting_values(backend, server_port, clients_file, **overrides))
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import TEST_SECRET, free_port
+from tests.conftest import free_port, setting_values
 from tests.oidc.conftest import Flow
 
 pytestmark = pytest.mark.services
@@ -23,36 +23,20 @@ def gunicorn_server(backend, clients_file, app):
     if backend.kind != "services":
         pytest.skip("several workers need PostgreSQL and Redis; CI runs this with IDP_TEST_BACKEND=services")
     port = free_port()
+    values = setting_values(backend, port, clients_file, workers=3, bind=f"127.0.0.1:{port}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
     env.update(
-        IDP_ENV="development",
-        IDP_ISSUER=f"http://127.0.0.1:{port}",
-        IDP_SECRET_KEY=TEST_SECRET,
-        IDP_DATABASE_URL=backend.database_url,
-        IDP_REDIS_URL=backend.redis_url,
-        IDP_STORE_PREFIX=backend.store_prefix,
-        IDP_CLIENTS_FILE=clients_file,
-        IDP_DELIVERY_IN_PROCESS="false",
-        IDP_ARGON2_TIME_COST="1",
-        IDP_ARGON2_MEMORY_COST="8192",
-        IDP_WORKERS="3",
-        IDP_BIND=f"127.0.0.1:{port}",
+        {
+            f"IDP_{name.upper()}": str(value).lower() if isinstance(value, bool) else str(value)
+            for name, value in values.items()
+        }
     )
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    command = [gunicorn, "-c", "gunicorn.conf.py", "wsgi:app"]
-    if not (ROOT / "gunicorn.conf.py").exists():
-        command = [
-            gunicorn,
-            "-w",
-            "3",
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ]
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+        "-c",
+        "gunicorn.conf.py",
+        "wsgi:app",
+    ]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
