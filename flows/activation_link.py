@@ -17,7 +17,7 @@ from sqlalchemy import update
 from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
 from flows.messages import EMAIL_SUBJECTS
-from idp import metrics
+from idp import account_view, metrics
 from idp.clock import utcnow
 from idp.db import db
 from idp.lifecycle import is_expired
@@ -84,6 +84,7 @@ def activate(token: str) -> Account:
     if done.rowcount != 1:
         db.session.rollback()
         raise LinkUsed()
+    account_view.changed(db.session, account.id)
     audit("account.activated", subject=account.sub)
     db.session.commit()
     metrics.count("registrations", stage="activated")

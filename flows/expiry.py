@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, or_, select
 
 from flows.delivery import outbox
-from idp import metrics
+from idp import account_view, metrics
 from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account, RefreshToken, audit
@@ -58,6 +58,7 @@ def erase(account_id: int, registered_by: str, reason: str, now: datetime) -> bo
     ).first()
     if erased is None:
         return False
+    account_view.changed(db.session, account_id)
     outbox.forget([erased.phone, erased.email])  # the SMS and mail held the same personal data
     # The database anonymised the consent records (trigger on account delete).
     # PostgreSQL removes refresh tokens through the foreign key; SQLite does not enforce it.

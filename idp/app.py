@@ -19,6 +19,7 @@ from idp.oidc.discovery import discovery_body
 from idp.oidc.published import PublishedDocuments
 from idp.oidc.server import build_server
 from idp.passwords import Passwords
+from idp.pool_health import ping_when_idle
 from idp.services import Services
 from idp.settings import Settings, load_settings
 from idp.store import StoreUnavailable, make_store
@@ -89,9 +90,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     import idp.models  # noqa: F401
 
     db.init_app(app)
-    if settings.database_url.startswith("sqlite"):
-        with app.app_context():
+    with app.app_context():
+        if settings.database_url.startswith("sqlite"):
             event.listen(db.engine, "connect", _tune_sqlite)
+        else:
+            ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     app.extensions["idp"] = Services(
@@ -131,9 +134,9 @@ def _database_uri(url: str) -> str:
 
 def _engine_options(url: str) -> dict:
     if url.startswith("postgresql"):
-        # pre-ping: a connection dropped by a database restart is replaced, not failed on;
         # connect_timeout: an unreachable server fails a request (and /readyz) in seconds.
-        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+        # Dead pooled connections are caught by ping_when_idle, not a ping per checkout.
+        return {"connect_args": {"connect_timeout": 5}}
     return {}
 
 
@@ -147,6 +150,11 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+def _answers_a_relying_party() -> bool:
+    """A protocol endpoint called by a relying party's code, which reads JSON, not a page."""
+    return request.blueprint == "oidc" and request.endpoint not in BROWSER_ENDPOINTS
+
+
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -156,7 +164,7 @@ def _register_error_pages(app: Flask) -> None:
     def store_down(error):
         log.error("short-lived store unavailable")
         db.session.rollback()
-        if request.blueprint == "oidc" and request.endpoint not in BROWSER_ENDPOINTS:
+        if _answers_a_relying_party():
             body = {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
             return body, 503, {"Retry-After": "5", "Cache-Control": "no-store"}
         return render_template("error.html", message=MESSAGES["store_unavailable"]), 503
@@ -177,4 +185,6 @@ def _register_error_pages(app: Flask) -> None:
             return error
         log.exception("unhandled error")
         db.session.rollback()
+        if _answers_a_relying_party():
+            return {"error": "server_error"}, 500, {"Cache-Control": "no-store"}
         return render_template("error.html", message="Что-то пошло не так. Повторите попытку позже."), 500

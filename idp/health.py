@@ -50,8 +50,9 @@ def database() -> Check:
                 row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))
             )
     except Exception as exc:
-        # An unreachable server and an unmigrated one both land here; say which.
-        reason = "not migrated" if "alembic_version" in str(exc) else "unreachable"
+        # An unreachable server and an unmigrated one both land here; say which. The driver's
+        # own message (not SQLAlchemy's, which quotes the statement) names a missing table.
+        reason = "not migrated" if "alembic_version" in str(getattr(exc, "orig", exc)) else "unreachable"
         log.warning("readiness: database %s (%s)", reason, type(exc).__name__)
         return Check("database", False, reason)
     if current != heads:

@@ -31,7 +31,6 @@ from joserfc import jwt
 from idp import account_view, metrics, ratelimit, sessions
 from idp.account_view import AccountView
 from idp.clock import clock, utcnow
-from idp.db import db
 from idp.lifecycle import is_active
 from idp.models import Account, Client
 from idp.oidc import tokens
@@ -223,7 +222,6 @@ def save_token(token, request):
         tokens.save_refresh_token(
             token["refresh_token"], family, client.client_id, request.user.id, token["scope"], info
         )
-    db.session.commit()
     metrics.count("tokens_issued", grant=request.payload.grant_type)
 
 
@@ -289,7 +287,7 @@ class Introspection(IntrospectionEndpoint):
                 "iat": token.iat,
                 "iss": settings().issuer,
             }
-        account = db.session.get(Account, token.account_id)
+        account = account_view.load(token.account_id)
         return {
             "active": True,
             "client_id": token.client_id,

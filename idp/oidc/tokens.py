@@ -12,11 +12,11 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, select, update
 
-from idp import account_view
+from idp import account_view, direct_sql
 from idp.clock import clock, utcnow
 from idp.db import db
 from idp.models import RefreshToken
@@ -100,41 +100,84 @@ def revoke_access_token(token: str) -> None:
     store().delete(f"at:{digest(token)}")
 
 
-def save_refresh_token(token: str, family: str, client_id: str, account_id: int, scope: str, grant: dict):
-    row = RefreshToken(
-        token_hash=digest(token),
-        family_id=family,
-        client_id=client_id,
-        account_id=account_id,
-        scope=scope,
-        grant=grant,
-        expires_at=utcnow() + timedelta(seconds=settings().refresh_token_ttl),
+_REFRESH = RefreshToken.__table__
+_INSERT_REFRESH = insert(_REFRESH)
+_FIND_REFRESH = select(_REFRESH).where(_REFRESH.c.token_hash == bindparam("hash"))
+_CLAIM_REFRESH = (
+    update(_REFRESH)
+    .where(
+        _REFRESH.c.token_hash == bindparam("hash"),
+        _REFRESH.c.client_id == bindparam("client"),
+        _REFRESH.c.used_at.is_(None),
+        _REFRESH.c.revoked_at.is_(None),
+        _REFRESH.c.expires_at > bindparam("now"),
     )
-    db.session.add(row)
-    return row
+    .values(used_at=bindparam("now"))
+    .returning(*_REFRESH.c)
+)
 
 
-def find_refresh_token(token: str) -> RefreshToken | None:
-    return RefreshToken.query.filter_by(token_hash=digest(token or "")).first()
+@dataclass(frozen=True)
+class RefreshTokenRow:
+    """A refresh token row as read by one statement; authlib reads it through these getters."""
+
+    id: int
+    token_hash: str
+    family_id: str
+    client_id: str
+    account_id: int
+    scope: str
+    grant: dict
+    issued_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+    def check_client(self, client) -> bool:
+        return self.client_id == client.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def is_expired(self) -> bool:
+        return self.expires_at <= utcnow()
+
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None or self.used_at is not None
 
 
-def claim_refresh_token(token: str, client_id: str) -> RefreshToken | None:
+def _row(found) -> RefreshTokenRow | None:
+    return RefreshTokenRow(**found._mapping) if found is not None else None
+
+
+def save_refresh_token(token: str, family: str, client_id: str, account_id: int, scope: str, grant: dict):
+    now = utcnow()
+    values = {
+        "token_hash": digest(token),
+        "family_id": family,
+        "client_id": client_id,
+        "account_id": account_id,
+        "scope": scope,
+        "grant": grant,
+        "issued_at": now,
+        "expires_at": now + timedelta(seconds=settings().refresh_token_ttl),
+    }
+    direct_sql.run(_INSERT_REFRESH, values)
+
+
+def find_refresh_token(token: str) -> RefreshTokenRow | None:
+    return _row(direct_sql.first(_FIND_REFRESH, {"hash": digest(token or "")}))
+
+
+def claim_refresh_token(token: str, client_id: str) -> RefreshTokenRow | None:
     """Mark a live refresh token used and return it, in one statement: of two racing
     requests exactly one gets the row (the other waits on the row lock, then finds it used).
-    The caller's transaction commits the claim together with the new tokens."""
-    now = utcnow()
-    return db.session.execute(
-        update(RefreshToken)
-        .where(
-            RefreshToken.token_hash == digest(token or ""),
-            RefreshToken.client_id == client_id,
-            RefreshToken.used_at.is_(None),
-            RefreshToken.revoked_at.is_(None),
-            RefreshToken.expires_at > now,
-        )
-        .values(used_at=now)
-        .returning(RefreshToken)
-    ).scalar_one_or_none()
+
+    The claim commits on its own, before the new tokens are written: should writing
+    them fail, the client has lost its refresh token exactly as if the answer had
+    been lost on the way, and signs in again."""
+    params = {"hash": digest(token or ""), "client": client_id, "now": utcnow()}
+    return _row(direct_sql.first(_CLAIM_REFRESH, params))
 
 
 def revoke_family(family: str) -> None:

@@ -163,3 +163,17 @@ def test_guessing_a_client_secret_is_throttled(flow, app):
     refused = flow.exchange(code)  # even the right secret waits out the window
     assert refused.status_code == 401
     assert refused.json()["error"] == "invalid_client"
+
+
+def test_a_fault_at_the_token_endpoint_answers_server_error_in_json(flow, monkeypatch):
+    from idp.oidc import tokens
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away mid-request")
+
+    code = flow.code()
+    monkeypatch.setattr(tokens, "save_refresh_token", broken)
+    response = flow.exchange(code)
+    assert response.status_code == 500
+    assert response.json() == {"error": "server_error"}
+    assert response.headers["Cache-Control"] == "no-store"
