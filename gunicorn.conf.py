@@ -14,7 +14,7 @@ from idp.settings import load_settings
 _settings = load_settings()
 
 bind = _settings.bind
-workers = _settings.workers
+workers = _settings.worker_processes
 worker_class = _settings.worker_class
 threads = _settings.threads if _settings.worker_class == "gthread" else 1
 graceful_timeout = _settings.graceful_timeout

@@ -46,7 +46,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--servers", default="lk-idp,oidc-provider")
-    parser.add_argument("--workers", type=int, default=2, help="lk-idp gunicorn workers (services pair)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="lk-idp gunicorn workers (services pair); 0: its default, one per usable core",
+    )
     parser.add_argument("--threads", type=int, default=4, help="lk-idp gunicorn threads per worker")
     parser.add_argument("--worker-class", default="gthread", help="lk-idp gunicorn worker class")
     parser.add_argument("--wsgi-server", default="gunicorn", choices=["gunicorn", "granian"])

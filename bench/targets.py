@@ -38,17 +38,18 @@ PEER_VERSION = "9"
 class WorkerModel:
     """How lk-idp is served: gunicorn (a worker class) or granian's WSGI interface."""
 
-    workers: int = 2
+    workers: int = 0  # 0: lk-idp's own default, one per core it may use (here: the pinned one)
     threads: int = 4
     worker_class: str = "gthread"
     server: str = "gunicorn"
 
     def describe(self) -> str:
+        workers = f"{self.workers} worker(s)" if self.workers else "one worker per usable core"
         if self.server == "granian":
-            return f"granian WSGI, {self.workers} worker(s) × {self.threads} blocking threads"
+            return f"granian WSGI, {self.workers or 1} worker(s) × {self.threads} blocking threads"
         if self.worker_class == "gthread":
-            return f"gunicorn gthread, {self.workers} worker(s) × {self.threads} threads"
-        return f"gunicorn {self.worker_class}, {self.workers} worker(s)"
+            return f"gunicorn gthread, {workers} × {self.threads} threads"
+        return f"gunicorn {self.worker_class}, {workers}"
 
     def argv(self, bindir: Path, port: int) -> list[str]:
         if self.server == "granian":
@@ -56,13 +57,13 @@ class WorkerModel:
                 raise RuntimeError("granian is not installed: pip install granian")
             return [
                 str(bindir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(self.workers), "--blocking-threads", str(self.threads),
+                "--workers", str(self.workers or 1), "--blocking-threads", str(self.threads),
                 "--no-ws", "--log-level", "warning", "wsgi:app",
             ]  # fmt: skip
         if (ROOT / "gunicorn.conf.py").exists():
             # As in production: the settings come from the IDP_* variables of env() below.
             return [str(bindir / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
-        argv = [str(bindir / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", str(self.workers)]
+        argv = [str(bindir / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", str(self.workers or 1)]
         argv += ["-k", self.worker_class]
         if self.worker_class == "gthread":
             argv += ["--threads", str(self.threads)]

@@ -21,6 +21,7 @@ from idp.oidc.server import build_server
 from idp.passwords import Passwords
 from idp.pool_health import ping_when_idle
 from idp.services import Services
+from idp.session_cookie import SessionCookies
 from idp.settings import Settings, load_settings
 from idp.store import StoreUnavailable, make_store
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    app.session_interface = SessionCookies()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     import consent.records  # noqa: F401  (models register with the metadata)

@@ -114,6 +114,8 @@ def init_app(app: Flask, log_probes: bool = False) -> None:
         response.headers[REQUEST_ID_HEADER] = request_id
         if request.endpoint in QUIET_ENDPOINTS and not log_probes:
             return response
+        if not access_log.isEnabledFor(logging.INFO):
+            return response  # the record's fields cost more than some whole requests
         started = g.get("request_started")
         access_log.info(
             "request",

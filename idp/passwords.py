@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from idp.cpus import usable_cores
 
 
 class Passwords:
@@ -22,8 +23,7 @@ class Passwords:
 
     @classmethod
     def from_settings(cls, settings) -> Passwords:
-        # the cores this process may run on (taskset, cgroup cpusets), not the machine's
-        cores_per_worker = len(os.sched_getaffinity(0)) // max(1, settings.workers)
+        cores_per_worker = usable_cores() // settings.worker_processes
         return cls(
             settings.argon2_time_cost,
             settings.argon2_memory_cost,

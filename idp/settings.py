@@ -85,7 +85,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # IPs or CIDR networks whose X-Forwarded-* are believed
     # ops: gunicorn (gunicorn.conf.py) and the access log
     bind: str = "127.0.0.1:8000"
-    workers: int = 2
+    workers: int = 0  # 0: one per usable core (idp/cpus.py)
     worker_class: str = "gthread"
     threads: int = 4
     graceful_timeout: int = 30
@@ -95,6 +95,14 @@ class Settings:
     @property
     def development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def worker_processes(self) -> int:
+        """gunicorn workers: as set, or one per core this process may use. Measured on
+        one pinned core, one worker with threads beat two (docs/BENCHMARKS.md)."""
+        from idp.cpus import usable_cores
+
+        return self.workers or usable_cores()
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -228,7 +236,9 @@ def validate(settings: Settings) -> None:
     # ops
     if settings.worker_class not in {"sync", "gthread"}:
         raise SettingsError("IDP_WORKER_CLASS: must be 'sync' or 'gthread'")
-    for name in ("workers", "threads", "graceful_timeout"):
+    if settings.workers < 0:
+        raise SettingsError("IDP_WORKERS: must be 0 (one per usable core) or more")
+    for name in ("threads", "graceful_timeout"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"IDP_{name.upper()}: must be at least 1")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
