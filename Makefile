@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-embedded test-services lint format bench bench-smoke image clean
+.PHONY: install run test test-embedded test-services lint format bench bench-smoke bench-inprocess image clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: install
 
 bench-smoke: install
 	$(PY) -m bench.run --smoke
+	$(PY) -m bench.inprocess --requests 50
+
+# Per-request CPU cost of each hot endpoint, in process, without HTTP or the peer.
+bench-inprocess: install
+	$(PY) -m bench.inprocess
 
 # ops: the production image (docs/OPERATIONS.md)
 image:

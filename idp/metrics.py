@@ -14,6 +14,7 @@ process sent or queued the messages.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import logging
@@ -171,7 +172,19 @@ def init_app(app: Flask) -> None:
         if started is None:
             return response
         endpoint = request.endpoint if request.url_rule is not None else "unmatched"
-        labels = (endpoint or "unmatched", request.method, str(response.status_code))
-        REQUESTS.labels(*labels).inc()
-        LATENCY.labels(*labels).observe(time.perf_counter() - started)
+        method = request.method if request.method in KNOWN_METHODS else "other"
+        count, latency = _request_series(endpoint or "unmatched", method, response.status_code)
+        count.inc()
+        latency.observe(time.perf_counter() - started)
         return response
+
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+@functools.cache
+def _request_series(endpoint: str, method: str, status: int):
+    """The labelled children, looked up once per label set: labels() costs more than the samples.
+    Bounded, as the series are: route names, known methods, HTTP statuses."""
+    labels = (endpoint, method, str(status))
+    return REQUESTS.labels(*labels), LATENCY.labels(*labels)

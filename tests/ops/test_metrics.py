@@ -117,6 +117,20 @@ def test_requests_are_labelled_by_route_not_by_path(client):
     assert not any("some-random-id" in str(key) or "4242" in str(key) for key in after)
 
 
+def test_invented_methods_share_one_label(client):
+    before = scrape(client)
+    for method in ("BREW", "WHEN", "PROPFIND"):
+        client.open("/no/such/page", method=method)
+    after = scrape(client)
+    labels = dict(endpoint="unmatched", method="other", status="404")
+    assert (
+        value(after, "lkidp_http_requests_total", **labels)
+        - value(before, "lkidp_http_requests_total", **labels)
+        == 3
+    )
+    assert not any("BREW" in str(key) for key in after)
+
+
 def test_outbox_depth_is_read_at_scrape_time(app, client):
     with app.app_context():
         enqueue_sms("+79165550000", "Пароль: 123456")

@@ -1,0 +1,163 @@
+"""`python -m bench.inprocess`: what one request of each hot endpoint costs lk-idp, without HTTP.
+
+The side-by-side run (bench.run) says how fast; this says where a change moved
+the cost, in seconds rather than minutes and without the peer. lk-idp is started
+and prepared exactly as bench.run does (codes and tokens through the real
+endpoints), then a second app on the same PostgreSQL and Redis is called as a
+WSGI callable in this process, one request at a time, and the CPU time this
+process spent (user and system, which includes the kernel's side of every
+PostgreSQL and Redis round trip) is divided by the number of requests. The
+gunicorn layer is not in these figures; bare gunicorn costs about 170 µs a
+request on the machine of docs/BENCHMARKS.md.
+
+    .venv/bin/python -m bench.inprocess                       # PostgreSQL + Redis, 2000 requests each
+    .venv/bin/python -m bench.inprocess --profile code        # and cProfile's top functions for one
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlencode
+
+from werkzeug.test import EnvironBuilder
+
+from bench.targets import LkIdp, WorkerModel
+
+ROW = "{scenario:14s} {cpu_us:8.0f} {user_us:7.0f} {sys_us:6.0f} {wall_us:8.0f}"
+SCENARIOS = ("healthz", "discovery", "userinfo", "introspection", "refresh", "code")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.inprocess", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000, help="per scenario")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--profile", default="", help="one scenario to run under cProfile")
+    parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime)")
+    parser.add_argument("--top", type=int, default=40)
+    return parser.parse_args(argv)
+
+
+class Caller:
+    """Calls the app as gunicorn would, and keeps the refresh chain and the code supply."""
+
+    def __init__(self, app, target: LkIdp, access_token: str, refresh_tokens: list[str], codes: list[str]):
+        self.app = app
+        self.base_url = target.base_url
+        self.form = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": target.rp.basic}
+        self.code_body = target.rp.code_body()
+        self.access_token = access_token
+        self.refresh_tokens = refresh_tokens
+        self.codes = codes
+
+    def environ(self, method: str, path: str, headers: dict, body: str | None = None) -> dict:
+        builder = EnvironBuilder(path=path, method=method, headers=headers, data=body, base_url=self.base_url)
+        return builder.get_environ()
+
+    def call(self, environ: dict) -> tuple[str, bytes]:
+        status = []
+        body = b"".join(self.app(environ, lambda s, h, e=None: status.append(s)))
+        return status[0], body
+
+    def builders(self) -> dict[str, Callable[[], dict]]:
+        return {
+            "healthz": lambda: self.environ("GET", "/healthz", {}),
+            "discovery": lambda: self.environ("GET", "/.well-known/openid-configuration", {}),
+            "userinfo": lambda: self.environ(
+                "GET", "/userinfo", {"Authorization": f"Bearer {self.access_token}"}
+            ),
+            "introspection": lambda: self.environ(
+                "POST", "/introspect", self.form, urlencode({"token": self.access_token})
+            ),
+            "refresh": lambda: self.environ(
+                "POST",
+                "/token",
+                self.form,
+                urlencode({"grant_type": "refresh_token", "refresh_token": self.refresh_tokens.pop(0)}),
+            ),
+            "code": lambda: self.environ(
+                "POST", "/token", self.form, self.code_body.replace("{item}", self.codes.pop())
+            ),
+        }
+
+    def after(self, scenario: str, body: bytes) -> None:
+        if scenario == "refresh":  # each answer's new token joins the chain
+            self.refresh_tokens.append(json.loads(body)["refresh_token"])
+
+
+def measure(caller: Caller, scenario: str, count: int, profiler: cProfile.Profile | None) -> dict:
+    build = caller.builders()[scenario]
+    environs = []
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    wall = 0.0
+    for _ in range(count):
+        environ = build()
+        environs.append(environ)
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        status, body = caller.call(environ)
+        if profiler:
+            profiler.disable()
+        wall += time.perf_counter() - started
+        if not status.startswith("200"):
+            raise RuntimeError(f"{scenario}: {status} {body[:300]!r}")
+        caller.after(scenario, body)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    # Building the environ is in the CPU figures; measure it alone and take it out.
+    build_started = time.process_time()
+    for _ in range(min(count, 500)):
+        caller.environ("POST", "/token", caller.form, "x=1")
+    build_cost = (time.process_time() - build_started) / min(count, 500)
+    user = (after.ru_utime - before.ru_utime) / count - build_cost
+    system = (after.ru_stime - before.ru_stime) / count
+    return {"scenario": scenario, "cpu_us": (user + system) * 1e6, "user_us": user * 1e6,
+            "sys_us": system * 1e6, "wall_us": wall / count * 1e6}  # fmt: skip
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    # PostgreSQL + Redis only: an in-process store would be the server's, not this process's.
+    target = LkIdp("services", Path(tempfile.mkdtemp(prefix="lk-idp-inprocess-")), WorkerModel(1, 4), None)
+    target.start()
+    try:
+        session = target.signed_in_session()
+        seeds = target.rp.token_sets(target.rp.codes(session, 64))
+        codes = target.rp.codes(session, args.requests + 1) if "code" in scenarios else []
+        os.environ.update(target.env())
+        from idp.app import create_app
+
+        caller = Caller(
+            create_app(), target, seeds[0]["access_token"], [s["refresh_token"] for s in seeds[1:]], codes
+        )
+        print(f"{'scenario':14s} {'cpu µs':>8s} {'user':>7s} {'sys':>6s} {'wall µs':>8s}   per request")
+        for scenario in scenarios:
+            warm_up = caller.call(caller.builders()[scenario]())  # compile caches, pools, key parsing
+            caller.after(scenario, warm_up[1])
+            profiler = cProfile.Profile() if args.profile == scenario else None
+            count = min(args.requests, len(codes)) if scenario == "code" else args.requests
+            row = measure(caller, scenario, count, profiler)
+            print(ROW.format(**row))
+            if profiler:
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+                print(out.getvalue())
+        return 0
+    finally:
+        target.stop()
+        target.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
