@@ -74,7 +74,7 @@ class AccountView:
 
 
 def _key(account_id: int) -> str:
-    return f"acct:{account_id}"
+    return f"{STORE_PREFIX}{account_id}"
 
 
 def _encode(view: AccountView) -> str:
@@ -98,9 +98,14 @@ def select_view(account_id: int) -> AccountView | None:
     return AccountView(*row) if row is not None else None
 
 
-def load(account_id: int) -> AccountView | None:
+STORE_PREFIX = "acct:"
+UNREAD = object()  # `stored` not given: read the entry here
+
+
+def load(account_id: int, stored: str | None | object = UNREAD) -> AccountView | None:
+    """The account; `stored` is its store entry when the caller already read it (None: absent)."""
     key = _key(account_id)
-    raw = store().get(key)
+    raw = store().get(key) if stored is UNREAD else stored
     if raw is not None and raw != STALE:
         return _decode(raw)
     view = select_view(account_id)

@@ -13,7 +13,7 @@ import hashlib
 
 from authlib.common.encoding import to_native
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2.rfc6749 import InvalidClientError, grants
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidGrantError, grants
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -72,9 +72,13 @@ class AuthorizationCode:
         return self.data["grant"].get("amr")
 
 
-def _account_if_active(account_id: int) -> AccountView | None:
+def _active_account(account_id: int) -> AccountView:
+    """The grant's account; a closed or deleted one makes the grant itself invalid
+    (RFC 6749 5.2), which Authlib would otherwise report as invalid_request."""
     account = account_view.load(account_id)
-    return account if is_active(account, utcnow()) else None
+    if not is_active(account, utcnow()):
+        raise InvalidGrantError("The account of this grant is not active.")
+    return account
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
@@ -116,7 +120,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     def authenticate_user(self, authorization_code):
         data = authorization_code.data
         g.oidc_grant = {"family": data["family"], "nonce": data.get("nonce"), **data["grant"]}
-        return _account_if_active(data["account_id"])
+        return _active_account(data["account_id"])
 
 
 class RefreshGrant(grants.RefreshTokenGrant):
@@ -140,7 +144,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
 
     def authenticate_user(self, refresh_token):
         g.oidc_grant = {"family": refresh_token.family_id, **refresh_token.grant}
-        return _account_if_active(refresh_token.account_id)
+        return _active_account(refresh_token.account_id)
 
     def revoke_old_credential(self, refresh_token):
         pass  # claimed (used_at set) before the new token was made
@@ -226,8 +230,10 @@ def save_token(token, request):
 
 
 class BearerValidator(BearerTokenValidator):
+    """Guards userinfo, which needs the account too: read with the token, one round trip."""
+
     def authenticate_token(self, token_string):
-        return tokens.find_access_token(token_string)
+        return tokens.find_access_token(token_string, with_account=True)
 
 
 class UserInfo(UserInfoEndpoint):

@@ -48,6 +48,7 @@ def _family_of(token: str) -> str | None:
 class AccessTokenRecord:
     token: str
     data: dict
+    stored_account: str | None | object = account_view.UNREAD
 
     def __getattr__(self, name):
         try:
@@ -75,7 +76,7 @@ class AccessTokenRecord:
         return services().clients.get(self.data["client_id"])
 
     def get_user(self):
-        return account_view.load(self.data["account_id"])
+        return account_view.load(self.data["account_id"], self.stored_account)
 
 
 def save_access_token(token: str, data: dict) -> None:
@@ -84,15 +85,20 @@ def save_access_token(token: str, data: dict) -> None:
     store().set_json(f"at:{digest(token)}", record, ttl)
 
 
-def find_access_token(token: str) -> AccessTokenRecord | None:
-    """One round trip: the token and its family's revocation mark."""
+def find_access_token(token: str, with_account: bool = False) -> AccessTokenRecord | None:
+    """One round trip: the token, its family's revocation mark and, for userinfo, the
+    account's store entry (see account_view)."""
     family = _family_of(token or "")
     if family is None:
         return None
-    raw, revoked = store().mget([f"at:{digest(token)}", f"revfam:{family}"])
+    keys = [f"at:{digest(token)}", f"revfam:{family}"]
+    if with_account:
+        raw, revoked, account = store().mget_following(keys, "account_id", account_view.STORE_PREFIX)
+    else:
+        (raw, revoked), account = store().mget(keys), account_view.UNREAD
     if raw is None or revoked is not None:
         return None
-    record = AccessTokenRecord(token, json.loads(raw))
+    record = AccessTokenRecord(token, json.loads(raw), account)
     return None if record.is_expired() else record
 
 

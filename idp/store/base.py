@@ -19,6 +19,11 @@ class Store(ABC):
     def mget(self, keys: list[str]) -> list[str | None]: ...
 
     @abstractmethod
+    def mget_following(self, keys: list[str], field: str, prefix: str) -> list[str | None]:
+        """MGET keys and, in the same step, the key `prefix + str(first[field])` named by a
+        field of the first value (a JSON object); its value is appended, None when absent."""
+
+    @abstractmethod
     def set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
         """Store value for ttl seconds; with only_if_absent, False when the key exists."""
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 from idp.clock import clock
 from idp.store.base import Store
+
+
+def _field(raw: str | None, field: str):
+    try:
+        decoded = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return decoded.get(field) if isinstance(decoded, dict) else None
 
 
 class MemoryStore(Store):
@@ -31,6 +40,13 @@ class MemoryStore(Store):
     def mget(self, keys):
         with self._lock:
             return [self._live(self.prefix + k) for k in keys]
+
+    def mget_following(self, keys, field, prefix):
+        with self._lock:
+            values = [self._live(self.prefix + k) for k in keys]
+            reference = _field(values[0], field)
+            followed = self._live(self.prefix + prefix + str(reference)) if reference is not None else None
+            return [*values, followed]
 
     def set(self, key, value, ttl, only_if_absent=False):
         key = self.prefix + key

@@ -13,6 +13,21 @@ if value then redis.call('SET', KEYS[2], value, 'EX', ARGV[1]) end
 return value
 """
 
+# The followed key is built inside the script, so it is not declared in KEYS: fine on one
+# Redis server (what lk-idp uses), not on Redis Cluster.
+_MGET_FOLLOWING = """
+local values = redis.call('MGET', unpack(KEYS))
+local followed = false
+if values[1] then
+  local ok, decoded = pcall(cjson.decode, values[1])
+  if ok and type(decoded) == 'table' and decoded[ARGV[1]] ~= nil then
+    followed = redis.call('GET', ARGV[2] .. tostring(decoded[ARGV[1]]))
+  end
+end
+values[#values + 1] = followed
+return values
+"""
+
 _INCR_WITH_WINDOW = """
 local value = redis.call('INCR', KEYS[1])
 if value == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -28,6 +43,7 @@ class RedisStore(Store):
         )
         self._incr = self.client.register_script(_INCR_WITH_WINDOW)
         self._getdel_marked = self.client.register_script(_GETDEL_WITH_MARKER)
+        self._mget_following = self.client.register_script(_MGET_FOLLOWING)
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -40,6 +56,11 @@ class RedisStore(Store):
 
     def mget(self, keys):
         return self._call(self.client.mget, [self.prefix + k for k in keys])
+
+    def mget_following(self, keys, field, prefix):
+        return self._call(
+            self._mget_following, keys=[self.prefix + k for k in keys], args=[field, self.prefix + prefix]
+        )
 
     def set(self, key, value, ttl, only_if_absent=False):
         done = self._call(self.client.set, self.prefix + key, value, ex=max(1, int(ttl)), nx=only_if_absent)

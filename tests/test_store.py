@@ -1,0 +1,38 @@
+"""The store operations the hot paths lean on, on whichever store this run uses
+(the suite runs once on Redis and once on the in-process store)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from idp.services import store
+
+
+@pytest.fixture
+def the_store(app):
+    with app.app_context():
+        yield store()
+
+
+def test_mget_following_reads_the_key_a_field_names(the_store):
+    the_store.set("tok:1", json.dumps({"account_id": 42}), 60)
+    the_store.set("acct:42", "the account", 60)
+    assert the_store.mget_following(["tok:1", "mark:1"], "account_id", "acct:") == [
+        json.dumps({"account_id": 42}),
+        None,
+        "the account",
+    ]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [None, "not json", json.dumps(["a list"]), json.dumps({"other": 42}), json.dumps({"account_id": 7})],
+    ids=["absent", "not-json", "not-an-object", "no-field", "followed-key-absent"],
+)
+def test_mget_following_appends_none_when_there_is_nothing_to_follow(the_store, first):
+    if first is not None:
+        the_store.set("tok:2", first, 60)
+    the_store.set("acct:42", "someone else's account", 60)
+    assert the_store.mget_following(["tok:2"], "account_id", "acct:") == [first, None]
