@@ -124,18 +124,7 @@ class RefreshToken(db.Model):
     expires_at = db.Column(UTCDateTime, nullable=False)
     used_at = db.Column(UTCDateTime, nullable=True)
     revoked_at = db.Column(UTCDateTime, nullable=True)
-
-    def check_client(self, client) -> bool:
-        return self.client_id == client.client_id
-
-    def get_scope(self) -> str:
-        return self.scope
-
-    def is_expired(self) -> bool:
-        return self.expires_at <= utcnow()
-
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None or self.used_at is not None
+    # Read and written by single statements on the token endpoint: idp/oidc/tokens.py
 
 
 class SigningKey(db.Model):
