@@ -36,3 +36,20 @@ def test_mget_following_appends_none_when_there_is_nothing_to_follow(the_store, 
         the_store.set("tok:2", first, 60)
     the_store.set("acct:42", "someone else's account", 60)
     assert the_store.mget_following(["tok:2"], "account_id", "acct:") == [first, None]
+
+
+def test_getdel_following_redeems_once_marks_and_reads_the_named_key(the_store):
+    code = json.dumps({"account_id": 42})
+    the_store.set("code:1", code, 60)
+    the_store.set("acct:42", "the account", 60)
+    marker = ("used:1", 60)
+    assert the_store.getdel_following("code:1", marker, "account_id", "acct:") == (code, "the account")
+    assert the_store.getdel_following("code:1", marker, "account_id", "acct:") == (None, None)
+    assert the_store.get("used:1") == code
+    assert the_store.get("acct:42") == "the account"
+
+
+def test_getdel_following_without_the_named_key(the_store):
+    the_store.set("code:2", json.dumps({"account_id": 7}), 60)
+    value, followed = the_store.getdel_following("code:2", ("used:2", 60), "account_id", "acct:")
+    assert (json.loads(value), followed) == ({"account_id": 7}, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 
 from authlib.common.encoding import to_native
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
@@ -48,8 +49,9 @@ def public_sid(sid: str) -> str:
 class AuthorizationCode:
     """A code's data as stored; authlib reads it through these getters."""
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, stored_account: str | None = None) -> None:
         self.data = data
+        self.stored_account = stored_account  # the account's store entry, read in the same step
         self.code_challenge = data.get("code_challenge")
         self.code_challenge_method = data.get("code_challenge_method")
 
@@ -72,10 +74,10 @@ class AuthorizationCode:
         return self.data["grant"].get("amr")
 
 
-def _active_account(account_id: int) -> AccountView:
+def _active_account(account_id: int, stored=account_view.UNREAD) -> AccountView:
     """The grant's account; a closed or deleted one makes the grant itself invalid
     (RFC 6749 5.2), which Authlib would otherwise report as invalid_request."""
-    account = account_view.load(account_id)
+    account = account_view.load(account_id, stored)
     if not is_active(account, utcnow()):
         raise InvalidGrantError("The account of this grant is not active.")
     return account
@@ -104,7 +106,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):
         # GETDEL is the redemption: two concurrent exchanges cannot both see the code.
         key = tokens.digest(code)
         marker = (f"usedcode:{key}", max(600, settings().code_ttl * 10))
-        data = store().getdel_json(f"code:{key}", marker)
+        raw, stored_account = store().getdel_following(
+            f"code:{key}", marker, "account_id", account_view.STORE_PREFIX
+        )
+        data = json.loads(raw) if raw is not None else None
         if data is None:
             used = store().get_json(marker[0])
             if used is not None:
@@ -112,7 +117,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             return None
         if data["client_id"] != client.client_id or data["exp"] <= clock.time():
             return None
-        return AuthorizationCode(data)
+        return AuthorizationCode(data, stored_account)
 
     def delete_authorization_code(self, authorization_code):
         pass  # already gone: redemption removed it
@@ -120,7 +125,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
     def authenticate_user(self, authorization_code):
         data = authorization_code.data
         g.oidc_grant = {"family": data["family"], "nonce": data.get("nonce"), **data["grant"]}
-        return _active_account(data["account_id"])
+        return _active_account(data["account_id"], authorization_code.stored_account)
 
 
 class RefreshGrant(grants.RefreshTokenGrant):

@@ -34,6 +34,13 @@ class Store(ABC):
         same step, so that a second attempt can be recognised as reuse."""
 
     @abstractmethod
+    def getdel_following(
+        self, key: str, marker: tuple[str, int], field: str, prefix: str
+    ) -> tuple[str | None, str | None]:
+        """getdel with a marker and, in the same step, the value at the key that a field
+        of the removed value names (as in mget_following); None for either when absent."""
+
+    @abstractmethod
     def delete(self, *keys: str) -> int: ...
 
     @abstractmethod

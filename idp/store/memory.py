@@ -44,9 +44,7 @@ class MemoryStore(Store):
     def mget_following(self, keys, field, prefix):
         with self._lock:
             values = [self._live(self.prefix + k) for k in keys]
-            reference = _field(values[0], field)
-            followed = self._live(self.prefix + prefix + str(reference)) if reference is not None else None
-            return [*values, followed]
+            return [*values, self._follow(values[0], field, prefix)]
 
     def set(self, key, value, ttl, only_if_absent=False):
         key = self.prefix + key
@@ -56,14 +54,26 @@ class MemoryStore(Store):
             self._data[key] = (value, clock.time() + ttl)
             return True
 
-    def getdel(self, key, marker=None):
+    def _getdel(self, key, marker):
         key = self.prefix + key
+        value = self._live(key)
+        self._data.pop(key, None)
+        if value is not None and marker is not None:
+            self._data[self.prefix + marker[0]] = (value, clock.time() + marker[1])
+        return value
+
+    def _follow(self, raw, field, prefix):
+        reference = _field(raw, field)
+        return self._live(self.prefix + prefix + str(reference)) if reference is not None else None
+
+    def getdel(self, key, marker=None):
         with self._lock:
-            value = self._live(key)
-            self._data.pop(key, None)
-            if value is not None and marker is not None:
-                self._data[self.prefix + marker[0]] = (value, clock.time() + marker[1])
-            return value
+            return self._getdel(key, marker)
+
+    def getdel_following(self, key, marker, field, prefix):
+        with self._lock:
+            value = self._getdel(key, marker)
+            return value, self._follow(value, field, prefix)
 
     def delete(self, *keys):
         with self._lock:

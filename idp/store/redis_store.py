@@ -13,20 +13,36 @@ if value then redis.call('SET', KEYS[2], value, 'EX', ARGV[1]) end
 return value
 """
 
-# The followed key is built inside the script, so it is not declared in KEYS: fine on one
+# A followed key is built inside the script, so it is not declared in KEYS: fine on one
 # Redis server (what lk-idp uses), not on Redis Cluster.
-_MGET_FOLLOWING = """
-local values = redis.call('MGET', unpack(KEYS))
-local followed = false
-if values[1] then
-  local ok, decoded = pcall(cjson.decode, values[1])
-  if ok and type(decoded) == 'table' and decoded[ARGV[1]] ~= nil then
-    followed = redis.call('GET', ARGV[2] .. tostring(decoded[ARGV[1]]))
+_FOLLOW = """
+local function follow(raw, field, prefix)
+  if not raw then return false end
+  local ok, decoded = pcall(cjson.decode, raw)
+  if ok and type(decoded) == 'table' and decoded[field] ~= nil then
+    return redis.call('GET', prefix .. tostring(decoded[field]))
   end
+  return false
 end
-values[#values + 1] = followed
+"""
+
+_MGET_FOLLOWING = (
+    _FOLLOW
+    + """
+local values = redis.call('MGET', unpack(KEYS))
+values[#values + 1] = follow(values[1], ARGV[1], ARGV[2])
 return values
 """
+)
+
+_GETDEL_FOLLOWING = (
+    _FOLLOW
+    + """
+local value = redis.call('GETDEL', KEYS[1])
+if value then redis.call('SET', KEYS[2], value, 'EX', ARGV[1]) end
+return {value, follow(value, ARGV[2], ARGV[3])}
+"""
+)
 
 _INCR_WITH_WINDOW = """
 local value = redis.call('INCR', KEYS[1])
@@ -44,6 +60,7 @@ class RedisStore(Store):
         self._incr = self.client.register_script(_INCR_WITH_WINDOW)
         self._getdel_marked = self.client.register_script(_GETDEL_WITH_MARKER)
         self._mget_following = self.client.register_script(_MGET_FOLLOWING)
+        self._getdel_following = self.client.register_script(_GETDEL_FOLLOWING)
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -73,6 +90,15 @@ class RedisStore(Store):
         return self._call(
             self._getdel_marked, keys=[self.prefix + key, self.prefix + marker_key], args=[max(1, int(ttl))]
         )
+
+    def getdel_following(self, key, marker, field, prefix):
+        marker_key, ttl = marker
+        value, followed = self._call(
+            self._getdel_following,
+            keys=[self.prefix + key, self.prefix + marker_key],
+            args=[max(1, int(ttl)), field, self.prefix + prefix],
+        )
+        return value, followed
 
     def delete(self, *keys):
         if not keys:
