@@ -27,6 +27,8 @@ from idp.models import Account
 from idp.services import store
 from idp.store import StoreUnavailable
 
+STORE_PREFIX = "acct:"
+UNREAD = object()  # load(): `stored` not given, read the entry here
 ENTRY_TTL = 300
 STALE_TTL = 30  # longer than any gap between a reader's SELECT and its fill
 STALE = "stale"
@@ -96,10 +98,6 @@ def select_view(account_id: int) -> AccountView | None:
     """The account straight from the database."""
     row = db.session.execute(_SELECT_BY_ID, {"id": account_id}).first()
     return AccountView(*row) if row is not None else None
-
-
-STORE_PREFIX = "acct:"
-UNREAD = object()  # `stored` not given: read the entry here
 
 
 def load(account_id: int, stored: str | None | object = UNREAD) -> AccountView | None:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from idp.cpus import usable_cores
+
 DEV_SECRET_FILE = "instance/secret_key"
 
 
@@ -100,8 +102,6 @@ class Settings:
     def worker_processes(self) -> int:
         """gunicorn workers: as set, or one per core this process may use. Measured on
         one pinned core, one worker with threads beat two (docs/BENCHMARKS.md)."""
-        from idp.cpus import usable_cores
-
         return self.workers or usable_cores()
 
     def replace(self, **changes: Any) -> Settings:

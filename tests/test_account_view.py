@@ -28,11 +28,15 @@ def test_a_read_fills_the_store_and_the_next_read_needs_no_database(app, account
     assert again.phone_verified_at.tzinfo is not None
 
 
+def _cached_then_renamed(account_id: int) -> None:
+    """Fill the store's copy, then change the row through the ORM, not yet committed."""
+    account_view.load(account_id)
+    db.session.get(Account, account_id).given_name = "Анна"
+
+
 def test_a_change_through_the_orm_is_seen_at_once(app, account):
     with app.app_context():
-        account_view.load(account["id"])
-        row = db.session.get(Account, account["id"])
-        row.given_name = "Анна"
+        _cached_then_renamed(account["id"])
         db.session.commit()
         assert account_view.load(account["id"]).given_name == "Анна"
 
@@ -61,9 +65,7 @@ def test_a_reader_that_loaded_before_a_change_cannot_put_the_old_row_back(app, a
 
 def test_a_rolled_back_change_marks_nothing(app, account):
     with app.app_context():
-        account_view.load(account["id"])
-        row = db.session.get(Account, account["id"])
-        row.given_name = "Анна"
+        _cached_then_renamed(account["id"])
         db.session.flush()
         db.session.rollback()
         assert store().get(f"acct:{account['id']}") != account_view.STALE

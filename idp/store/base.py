@@ -28,17 +28,16 @@ class Store(ABC):
         """Store value for ttl seconds; with only_if_absent, False when the key exists."""
 
     @abstractmethod
-    def getdel(self, key: str, marker: tuple[str, int] | None = None) -> str | None:
-        """Return and remove in one step: exactly one caller ever sees the value.
-        With marker=(key, ttl) the value is kept under that key for ttl seconds, in the
-        same step, so that a second attempt can be recognised as reuse."""
+    def getdel(self, key: str) -> str | None:
+        """Return and remove in one step: exactly one caller ever sees the value."""
 
     @abstractmethod
     def getdel_following(
         self, key: str, marker: tuple[str, int], field: str, prefix: str
     ) -> tuple[str | None, str | None]:
-        """getdel with a marker and, in the same step, the value at the key that a field
-        of the removed value names (as in mget_following); None for either when absent."""
+        """getdel that also keeps the value under marker=(key, ttl), so that a second attempt
+        can be recognised as reuse, and reads the key that a field of the removed value names
+        (as in mget_following); all in one step. None for either when absent."""
 
     @abstractmethod
     def delete(self, *keys: str) -> int: ...
@@ -65,6 +64,6 @@ class Store(ABC):
     def set_json(self, key: str, value: Any, ttl: int, only_if_absent: bool = False) -> bool:
         return self.set(key, json.dumps(value, separators=(",", ":")), ttl, only_if_absent)
 
-    def getdel_json(self, key: str, marker: tuple[str, int] | None = None) -> Any:
-        raw = self.getdel(key, marker)
+    def getdel_json(self, key: str) -> Any:
+        raw = self.getdel(key)
         return None if raw is None else json.loads(raw)

@@ -54,25 +54,26 @@ class MemoryStore(Store):
             self._data[key] = (value, clock.time() + ttl)
             return True
 
-    def _getdel(self, key, marker):
+    def _getdel(self, key):
         key = self.prefix + key
         value = self._live(key)
         self._data.pop(key, None)
-        if value is not None and marker is not None:
-            self._data[self.prefix + marker[0]] = (value, clock.time() + marker[1])
         return value
 
     def _follow(self, raw, field, prefix):
         reference = _field(raw, field)
         return self._live(self.prefix + prefix + str(reference)) if reference is not None else None
 
-    def getdel(self, key, marker=None):
+    def getdel(self, key):
         with self._lock:
-            return self._getdel(key, marker)
+            return self._getdel(key)
 
     def getdel_following(self, key, marker, field, prefix):
         with self._lock:
-            value = self._getdel(key, marker)
+            value = self._getdel(key)
+            if value is not None:
+                marker_key, ttl = marker
+                self._data[self.prefix + marker_key] = (value, clock.time() + ttl)
             return value, self._follow(value, field, prefix)
 
     def delete(self, *keys):

@@ -7,12 +7,6 @@ import redis
 
 from idp.store.base import Store, StoreUnavailable
 
-_GETDEL_WITH_MARKER = """
-local value = redis.call('GETDEL', KEYS[1])
-if value then redis.call('SET', KEYS[2], value, 'EX', ARGV[1]) end
-return value
-"""
-
 # A followed key is built inside the script, so it is not declared in KEYS: fine on one
 # Redis server (what lk-idp uses), not on Redis Cluster.
 _FOLLOW = """
@@ -58,7 +52,6 @@ class RedisStore(Store):
             url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
         )
         self._incr = self.client.register_script(_INCR_WITH_WINDOW)
-        self._getdel_marked = self.client.register_script(_GETDEL_WITH_MARKER)
         self._mget_following = self.client.register_script(_MGET_FOLLOWING)
         self._getdel_following = self.client.register_script(_GETDEL_FOLLOWING)
 
@@ -83,13 +76,8 @@ class RedisStore(Store):
         done = self._call(self.client.set, self.prefix + key, value, ex=max(1, int(ttl)), nx=only_if_absent)
         return bool(done)
 
-    def getdel(self, key, marker=None):
-        if marker is None:
-            return self._call(self.client.getdel, self.prefix + key)
-        marker_key, ttl = marker
-        return self._call(
-            self._getdel_marked, keys=[self.prefix + key, self.prefix + marker_key], args=[max(1, int(ttl))]
-        )
+    def getdel(self, key):
+        return self._call(self.client.getdel, self.prefix + key)
 
     def getdel_following(self, key, marker, field, prefix):
         marker_key, ttl = marker

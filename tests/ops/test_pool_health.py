@@ -10,9 +10,11 @@ from idp.pool_health import ping_when_idle
 pytestmark = pytest.mark.services
 
 
-def _engine_through(proxy, backend):
+def _engine_through(proxy, backend, idle_seconds: float):
     url = proxy.url(backend.database_url).replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(url, pool_size=1, max_overflow=0)
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    ping_when_idle(engine, idle_seconds=idle_seconds)
+    return engine
 
 
 def _select_one(engine) -> int:
@@ -27,8 +29,7 @@ def _kill_pooled_connections(proxy) -> None:
 
 def test_a_connection_killed_while_idle_is_replaced(backend, tcp_proxy):
     proxy = tcp_proxy(backend.database_url)
-    engine = _engine_through(proxy, backend)
-    ping_when_idle(engine, idle_seconds=0)
+    engine = _engine_through(proxy, backend, idle_seconds=0)
     assert _select_one(engine) == 1
     _kill_pooled_connections(proxy)
     assert _select_one(engine) == 1
@@ -40,8 +41,7 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(backend, tcp_proxy):
     # within the idle threshold nobody checks, so a killed connection fails its
     # one statement and the pool is invalidated on the spot.
     proxy = tcp_proxy(backend.database_url)
-    engine = _engine_through(proxy, backend)
-    ping_when_idle(engine, idle_seconds=3600)
+    engine = _engine_through(proxy, backend, idle_seconds=3600)
     assert _select_one(engine) == 1
     _kill_pooled_connections(proxy)
     with pytest.raises(exc.OperationalError):
