@@ -53,7 +53,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="lk-idp gunicorn workers (services pair); 0: its default, one per usable core",
     )
     parser.add_argument("--threads", type=int, default=4, help="lk-idp gunicorn threads per worker")
-    parser.add_argument("--worker-class", default="gthread", help="lk-idp gunicorn worker class")
+    parser.add_argument(
+        "--worker-class", default="asgi", help="lk-idp's IDP_WORKER_CLASS: asgi, gthread or sync"
+    )
     parser.add_argument("--wsgi-server", default="gunicorn", choices=["gunicorn", "granian"])
     parser.add_argument(
         "--codes-per-second",

@@ -40,15 +40,15 @@ class WorkerModel:
 
     workers: int = 0  # 0: lk-idp's own default, one per core it may use (here: the pinned one)
     threads: int = 4
-    worker_class: str = "gthread"
+    worker_class: str = "asgi"  # lk-idp's default: gunicorn's ASGI worker with Flask in threads
     server: str = "gunicorn"
 
     def describe(self) -> str:
         workers = f"{self.workers} worker(s)" if self.workers else "one worker per usable core"
         if self.server == "granian":
             return f"granian WSGI, {self.workers or 1} worker(s) × {self.threads} blocking threads"
-        if self.worker_class == "gthread":
-            return f"gunicorn gthread, {workers} × {self.threads} threads"
+        if self.worker_class in ("asgi", "gthread"):
+            return f"gunicorn {self.worker_class}, {workers} × {self.threads} threads"
         return f"gunicorn {self.worker_class}, {workers}"
 
     def argv(self, bindir: Path, port: int) -> list[str]:

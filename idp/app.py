@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from flows.messages import MESSAGES
 from idp import logging_setup, metrics, proxies
+from idp.asgi_bridge import BODY_LIMIT
 from idp.client_cache import ClientCache
 from idp.db import db, migrate
 from idp.keys import KeyRing
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,
         JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=BODY_LIMIT,
     )
     app.json.ensure_ascii = False
     app.session_interface = SessionCookies()
@@ -114,7 +116,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # ops: request ids + access records, request metrics, client addresses from trusted proxies only
     logging_setup.init_app(app, log_probes=settings.log_probes)
     metrics.init_app(app)
-    app.wsgi_app = PublishedDocuments(app, app.wsgi_app)
+    app.wsgi_app = app.extensions["idp.published"] = PublishedDocuments(app, app.wsgi_app)
     app.wsgi_app = proxies.trusted_proxy_fix(app.wsgi_app, settings.trusted_proxies)
 
     from idp.cli import register_cli
@@ -178,6 +180,10 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(405)
     def not_allowed(error):
         return render_template("error.html", message="Так обратиться к этой странице нельзя."), 405
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("error.html", message="Слишком большой запрос."), 413
 
     @app.errorhandler(Exception)
     def unexpected(error):

@@ -86,10 +86,16 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def _over_the_limit() -> bool:
+    """A body the app refused (413): reading its form again would raise while logging."""
+    limit = request.max_content_length
+    return limit is not None and (request.content_length or 0) > limit
+
+
 def _client_id() -> str | None:
     """The relying party, when the request names one (never its secret)."""
     candidates = [(g.get("oidc_params") or {}).get("client_id"), request.args.get("client_id")]
-    if request.mimetype == "application/x-www-form-urlencoded":
+    if request.mimetype == "application/x-www-form-urlencoded" and not _over_the_limit():
         candidates.append(request.form.get("client_id"))
     auth = request.authorization
     if auth is not None and auth.type == "basic":

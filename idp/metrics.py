@@ -24,9 +24,18 @@ import time
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
+from prometheus_client import values as prometheus_values
 from prometheus_client.core import GaugeMetricFamily
 
 log = logging.getLogger(__name__)
+
+# In multiprocess mode every increment asks os.getpid(), a system call, to notice a
+# fork: a quarter of a discovery request's CPU under the ASGI worker. The pid is
+# remembered instead, and renewed in every child a fork makes.
+_pid = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
+if getattr(prometheus_values.ValueClass, "_multiprocess", False):
+    prometheus_values.ValueClass = prometheus_values.MultiProcessValue(process_identifier=lambda: _pid[0])
 
 PREFIX = "lkidp_"
 

@@ -88,8 +88,10 @@ class Settings:
     # ops: gunicorn (gunicorn.conf.py) and the access log
     bind: str = "127.0.0.1:8000"
     workers: int = 0  # 0: one per usable core (idp/cpus.py)
-    worker_class: str = "gthread"
-    threads: int = 4
+    worker_class: str = (
+        "asgi"  # asgi: gunicorn's event loop + Flask in `threads` threads (idp/asgi_bridge.py)
+    )
+    threads: int = 4  # Flask's threads per worker, under asgi and gthread
     graceful_timeout: int = 30
     log_probes: bool = False  # access records for /healthz /readyz /metrics
     extra: dict[str, Any] = field(default_factory=dict)
@@ -234,8 +236,8 @@ def validate(settings: Settings) -> None:
         if getattr(settings, name) <= 0:
             raise SettingsError(f"IDP_{name.upper()}: must be positive")
     # ops
-    if settings.worker_class not in {"sync", "gthread"}:
-        raise SettingsError("IDP_WORKER_CLASS: must be 'sync' or 'gthread'")
+    if settings.worker_class not in {"asgi", "gthread", "sync"}:
+        raise SettingsError("IDP_WORKER_CLASS: must be 'asgi', 'gthread' or 'sync'")
     if settings.workers < 0:
         raise SettingsError("IDP_WORKERS: must be 0 (one per usable core) or more")
     for name in ("threads", "graceful_timeout"):

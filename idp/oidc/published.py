@@ -2,15 +2,19 @@
 
 Every relying party fetches these two documents, and they are the same bytes
 for everyone, so building a Flask request for them costs more than the answer.
-This WSGI shortcut serves the prepared bodies with ETag, Cache-Control and CORS,
-and still counts them in the request metrics. Anything else, and a key ring due
+This shortcut serves the prepared bodies with ETag, Cache-Control and CORS,
+and still counts them in the request metrics; it runs as WSGI middleware, and
+under the ASGI worker (idp/asgi_bridge.py) before the hop to a thread. Anything else, and a key ring due
 for its periodic re-read (which needs the database), goes to Flask.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from idp import metrics
 
@@ -18,47 +22,90 @@ DISCOVERY = "/.well-known/openid-configuration"
 JWKS = "/jwks.json"
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One prepared answer, with its headers for WSGI (str) and for ASGI (bytes)."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @property
+    def status_code(self) -> int:
+        return int(self.status[:3])
+
+    @functools.cached_property
+    def asgi_headers(self) -> list[tuple[bytes, bytes]]:
+        return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers]
+
+
+class Prepared(NamedTuple):
+    etag: str
+    full: Answer
+    head: Answer  # the full answer's headers, no body
+    not_modified: Answer
+
+
+def prepare(body: bytes, max_age: int) -> Prepared:
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    validators = [
+        ("ETag", etag),
+        ("Cache-Control", f"public, max-age={max_age}"),
+        ("Access-Control-Allow-Origin", "*"),
+    ]
+    full = [*validators, ("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    return Prepared(
+        etag,
+        Answer("200 OK", full, body),
+        Answer("200 OK", full, b""),
+        Answer("304 NOT MODIFIED", validators, b""),
+    )
+
+
 class PublishedDocuments:
     def __init__(self, flask_app, next_app) -> None:
         self.services = flask_app.extensions["idp"]
         self.next_app = next_app
-        self._etags: dict[bytes, str] = {}
+        self._prepared: dict[bytes, Prepared] = {}
 
     def _document(self, path: str) -> tuple[str, bytes | None, int]:
         if path == DISCOVERY:
             return "oidc.discovery", self.services.discovery_body, 3600
         return "oidc.jwks", self.services.keyring.jwks_body_if_fresh(), 300
 
-    def _etag(self, body: bytes) -> str:
-        etag = self._etags.get(body)
-        if etag is None:
-            if len(self._etags) > 16:
-                self._etags.clear()
-            etag = self._etags[body] = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        return etag
+    def _prepare(self, body: bytes, max_age: int) -> Prepared:
+        prepared = self._prepared.get(body)
+        if prepared is None:
+            if len(self._prepared) > 16:  # key rotations leave old bodies behind
+                self._prepared.clear()
+            prepared = self._prepared[body] = prepare(body, max_age)
+        return prepared
 
-    def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO")
-        method = environ.get("REQUEST_METHOD")
+    def answer(self, path: str, method: str, if_none_match: str) -> Answer | None:
+        """The answer for a published document, or None when Flask must answer."""
         if path not in (DISCOVERY, JWKS) or method not in ("GET", "HEAD"):
-            return self.next_app(environ, start_response)
+            return None
         started = time.perf_counter()
         endpoint, body, max_age = self._document(path)
         if body is None:
-            return self.next_app(environ, start_response)
-        etag = self._etag(body)
-        headers = [
-            ("ETag", etag),
-            ("Cache-Control", f"public, max-age={max_age}"),
-            ("Access-Control-Allow-Origin", "*"),
-        ]
-        if etag in environ.get("HTTP_IF_NONE_MATCH", ""):
-            status, payload = "304 NOT MODIFIED", b""
+            return None
+        prepared = self._prepare(body, max_age)
+        if prepared.etag in if_none_match:
+            answer = prepared.not_modified
         else:
-            status, payload = "200 OK", body
-            headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        start_response(status, headers)
-        labels = (endpoint, method, status[:3])
+            answer = prepared.head if method == "HEAD" else prepared.full
+        labels = (endpoint, method, answer.status[:3])
         metrics.REQUESTS.labels(*labels).inc()
         metrics.LATENCY.labels(*labels).observe(time.perf_counter() - started)
-        return [b"" if method == "HEAD" else payload]
+        return answer
+
+    def __call__(self, environ, start_response):
+        answer = self.answer(
+            environ.get("PATH_INFO", ""),
+            environ.get("REQUEST_METHOD", ""),
+            environ.get("HTTP_IF_NONE_MATCH", ""),
+        )
+        if answer is None:
+            return self.next_app(environ, start_response)
+        start_response(answer.status, answer.headers)
+        return [answer.body]

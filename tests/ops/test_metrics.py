@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -194,3 +196,18 @@ def test_forwarded_address_counts_only_from_a_trusted_proxy(make_app):
     )
     assert via_proxy.status_code == 404
     assert client.get("/metrics", headers=forged, environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code == 200
+
+
+def test_the_remembered_pid_is_renewed_in_a_forked_child():
+    # prometheus_client's multiprocess files are named by this pid: a child must not
+    # write into its parent's file.
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child)
+        os.write(write_end, f"{metrics._pid[0]} {os.getpid()}".encode())
+        os._exit(0)
+    os.close(write_end)
+    remembered, actual = os.read(read_end, 100).decode().split()
+    os.waitpid(child, 0)
+    assert remembered == actual != str(os.getpid())
+    assert metrics._pid[0] == os.getpid()

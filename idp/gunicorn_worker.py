@@ -1,0 +1,22 @@
+"""gunicorn's ASGI worker serving the WSGI app named on the command line.
+
+`gunicorn -c gunicorn.conf.py wsgi:app` stays the one command for every worker
+class: with IDP_WORKER_CLASS=asgi (the default) this worker wraps the loaded
+Flask app in idp.asgi_bridge.FlaskOnAsgi.
+"""
+
+from __future__ import annotations
+
+from gunicorn.workers.gasgi import ASGIWorker
+
+from idp.asgi_bridge import FlaskOnAsgi
+
+
+class FlaskAsgiWorker(ASGIWorker):
+    def load_wsgi(self):
+        super().load_wsgi()
+        self.asgi = FlaskOnAsgi(self.asgi)
+        import gc
+
+        gc.collect()
+        gc.freeze()

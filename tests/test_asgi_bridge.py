@@ -1,0 +1,148 @@
+"""The Flask app behind gunicorn's ASGI worker answers as it does under WSGI.
+
+These drive idp.asgi_bridge.FlaskOnAsgi with ASGI messages in this process;
+tests/ops/test_gunicorn.py runs it under a real gunicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from idp.asgi_bridge import BODY_LIMIT, FlaskOnAsgi, wsgi_environ
+
+
+def _scope(method: str, path: str, headers=(), query: bytes = b"") -> dict:
+    return {
+        "type": "http",
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "https",
+        "path": path,
+        "root_path": "",
+        "query_string": query,
+        "headers": [(name.encode(), value.encode("latin-1")) for name, value in headers],
+        "client": ("203.0.113.7", 50123),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+def _call(bridge: FlaskOnAsgi, scope: dict, chunks=(b"",)) -> tuple[int, dict, bytes]:
+    """Run one request through the bridge; the body arrives in `chunks`."""
+    incoming = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+    sent: list[dict] = []
+
+    async def receive():
+        return incoming.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    # in a thread of its own: a browser test of the same run may hold this thread's loop
+    with ThreadPoolExecutor(1) as runner:
+        runner.submit(asyncio.run, bridge(scope, receive, send)).result()
+    start, body = sent
+    headers = {name.decode(): value.decode("latin-1") for name, value in start["headers"]}
+    return start["status"], headers, body["body"]
+
+
+@pytest.fixture(scope="module")
+def bridge(app):
+    return FlaskOnAsgi(app, threads=2)
+
+
+def test_environ_follows_pep_3333():
+    scope = _scope(
+        "POST",
+        "/путь",
+        headers=[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("content-length", "3"),
+            ("x-forwarded-for", "198.51.100.1"),
+            ("x-forwarded-for", "198.51.100.2"),
+            ("cookie", "a=1"),
+            ("cookie", "b=2"),
+        ],
+        query=b"x=%D0%B9",
+    )
+    environ = wsgi_environ(scope, b"a=b")
+    assert environ["PATH_INFO"] == "/путь".encode().decode("latin-1")  # bytes as latin-1 characters
+    assert environ["QUERY_STRING"] == "x=%D0%B9"
+    assert (environ["CONTENT_TYPE"], environ["CONTENT_LENGTH"]) == ("application/x-www-form-urlencoded", "3")
+    assert "HTTP_CONTENT_TYPE" not in environ
+    assert environ["HTTP_X_FORWARDED_FOR"] == "198.51.100.1,198.51.100.2"
+    assert environ["HTTP_COOKIE"] == "a=1; b=2"
+    assert (environ["REMOTE_ADDR"], environ["wsgi.url_scheme"]) == ("203.0.113.7", "https")
+    assert environ["wsgi.input"].read() == b"a=b"
+
+
+def test_published_documents_are_answered_with_validators(bridge, client):
+    client.get("/jwks.json")  # the key ring is read once by Flask, then served in front of it
+    for path in ("/.well-known/openid-configuration", "/jwks.json"):
+        status, headers, body = _call(bridge, _scope("GET", path))
+        assert status == 200
+        assert body == client.get(path).data
+        assert headers["content-length"] == str(len(body))
+        assert headers["cache-control"].startswith("public, max-age=")
+
+        status, head_headers, head_body = _call(bridge, _scope("HEAD", path))
+        assert (status, head_body, head_headers["content-length"]) == (200, b"", str(len(body)))
+
+        status, _, body = _call(bridge, _scope("GET", path, headers=[("if-none-match", headers["etag"])]))
+        assert (status, body) == (304, b"")
+
+
+def test_pages_and_redirects_come_from_flask(bridge):
+    status, headers, body = _call(bridge, _scope("GET", "/login"))
+    assert status == 200
+    assert "Войти" in body.decode()
+    assert headers["content-type"].startswith("text/html")
+
+    status, _, body = _call(bridge, _scope("GET", "/нет-такой-страницы"))
+    assert status == 404
+    assert "Страница не найдена." in body.decode()
+
+
+def test_a_form_arriving_in_pieces_is_read_whole(bridge):
+    form = b"grant_type=authorization_code&code=nope&redirect_uri=https%3A%2F%2Fexample.org%2Fcb"
+    scope = _scope(
+        "POST",
+        "/token",
+        headers=[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("authorization", "Basic cnA6d3Jvbmc="),
+        ],
+    )
+    status, headers, body = _call(bridge, scope, chunks=(form[:10], form[10:40], form[40:]))
+    assert status == 401
+    assert b'"invalid_client"' in body  # Authlib read the whole form and judged the client
+
+
+def test_a_body_over_the_limit_is_refused_with_a_page(bridge):
+    scope = _scope("POST", "/login", headers=[("content-type", "application/x-www-form-urlencoded")])
+    chunk = b"x" * (256 * 1024)
+    status, _, body = _call(bridge, scope, chunks=(chunk,) * (BODY_LIMIT // len(chunk) + 1))
+    assert status == 413
+    assert "Слишком большой запрос." in body.decode()
+
+
+def test_a_failure_outside_flask_is_a_plain_500(app, caplog):
+    bridge = FlaskOnAsgi(app, threads=1)
+    bridge.flask_app = _BrokenIterable()
+    status, _, body = _call(bridge, _scope("GET", "/login"))
+    assert (status, body) == (500, b"Internal Server Error")
+    assert "failed outside its own error handling" in caplog.text
+
+
+class _BrokenIterable:
+    def __call__(self, environ, start_response):
+        start_response("200 OK", [])
+        return self
+
+    def __iter__(self):
+        raise RuntimeError("boom")
