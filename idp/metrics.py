@@ -182,10 +182,14 @@ def init_app(app: Flask) -> None:
             return response
         endpoint = request.endpoint if request.url_rule is not None else "unmatched"
         method = request.method if request.method in KNOWN_METHODS else "other"
-        count, latency = _request_series(endpoint or "unmatched", method, response.status_code)
-        count.inc()
-        latency.observe(time.perf_counter() - started)
+        record_request(endpoint or "unmatched", method, response.status_code, time.perf_counter() - started)
         return response
+
+
+def record_request(endpoint: str, method: str, status: int, seconds: float) -> None:
+    count, latency = _request_series(endpoint, method, status)
+    count.inc()
+    latency.observe(seconds)
 
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

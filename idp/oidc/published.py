@@ -30,7 +30,7 @@ class Answer:
     headers: list[tuple[str, str]]
     body: bytes
 
-    @property
+    @functools.cached_property
     def status_code(self) -> int:
         return int(self.status[:3])
 
@@ -94,9 +94,7 @@ class PublishedDocuments:
             answer = prepared.not_modified
         else:
             answer = prepared.head if method == "HEAD" else prepared.full
-        labels = (endpoint, method, answer.status[:3])
-        metrics.REQUESTS.labels(*labels).inc()
-        metrics.LATENCY.labels(*labels).observe(time.perf_counter() - started)
+        metrics.record_request(endpoint, method, answer.status_code, time.perf_counter() - started)
         return answer
 
     def __call__(self, environ, start_response):
