@@ -16,11 +16,11 @@ _settings = load_settings()
 bind = _settings.bind
 workers = _settings.worker_processes
 # asgi: gunicorn's own ASGI worker, the Flask app behind idp/asgi_bridge.py, which
-# takes IDP_THREADS itself; measured against gthread in docs/BENCHMARKS.md.
+# takes its thread count (IDP_THREADS) itself; measured against gthread in docs/BENCHMARKS.md.
 worker_class = {"asgi": "idp.gunicorn_worker.FlaskAsgiWorker"}.get(
     _settings.worker_class, _settings.worker_class
 )
-threads = _settings.threads if _settings.worker_class == "gthread" else 1
+threads = _settings.request_threads if _settings.worker_class == "gthread" else 1
 asgi_lifespan = "off"
 graceful_timeout = _settings.graceful_timeout
 timeout = max(30, _settings.graceful_timeout)

@@ -52,7 +52,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=0,
         help="lk-idp gunicorn workers (services pair); 0: its default, one per usable core",
     )
-    parser.add_argument("--threads", type=int, default=4, help="lk-idp gunicorn threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="lk-idp's IDP_THREADS (0: its default, by the database)"
+    )
     parser.add_argument(
         "--worker-class", default="asgi", help="lk-idp's IDP_WORKER_CLASS: asgi, gthread or sync"
     )

@@ -39,7 +39,7 @@ class WorkerModel:
     """How lk-idp is served: gunicorn (a worker class) or granian's WSGI interface."""
 
     workers: int = 0  # 0: lk-idp's own default, one per core it may use (here: the pinned one)
-    threads: int = 4
+    threads: int = 0  # 0: lk-idp's own default, by the database (Settings.request_threads)
     worker_class: str = "asgi"  # lk-idp's default: gunicorn's ASGI worker with Flask in threads
     server: str = "gunicorn"
 
@@ -48,7 +48,12 @@ class WorkerModel:
         if self.server == "granian":
             return f"granian WSGI, {self.workers or 1} worker(s) × {self.threads} blocking threads"
         if self.worker_class in ("asgi", "gthread"):
-            return f"gunicorn {self.worker_class}, {workers} × {self.threads} threads"
+            threads = (
+                f"{self.threads} threads"
+                if self.threads
+                else "its default threads (4 on PostgreSQL, 3 on SQLite)"
+            )
+            return f"gunicorn {self.worker_class}, {workers} × {threads}"
         return f"gunicorn {self.worker_class}, {workers}"
 
     def argv(self, bindir: Path, port: int) -> list[str]:
@@ -57,7 +62,7 @@ class WorkerModel:
                 raise RuntimeError("granian is not installed: pip install granian")
             return [
                 str(bindir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(self.workers or 1), "--blocking-threads", str(self.threads),
+                "--workers", str(self.workers or 1), "--blocking-threads", str(self.threads or 4),
                 "--no-ws", "--log-level", "warning", "wsgi:app",
             ]  # fmt: skip
         if (ROOT / "gunicorn.conf.py").exists():
@@ -66,7 +71,7 @@ class WorkerModel:
         argv = [str(bindir / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", str(self.workers or 1)]
         argv += ["-k", self.worker_class]
         if self.worker_class == "gthread":
-            argv += ["--threads", str(self.threads)]
+            argv += ["--threads", str(self.threads or 4)]
         return argv + ["wsgi:app"]
 
     def env(self, port: int) -> dict[str, str]:

@@ -108,7 +108,7 @@ class FlaskOnAsgi:
     def __init__(self, flask_app, threads: int | None = None) -> None:
         self.flask_app = flask_app
         self.published = flask_app.extensions["idp.published"]
-        threads = threads or flask_app.extensions["idp"].settings.threads
+        threads = threads or flask_app.extensions["idp"].settings.request_threads
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="flask")
 
     async def __call__(self, scope, receive, send) -> None:

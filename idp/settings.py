@@ -91,7 +91,7 @@ class Settings:
     worker_class: str = (
         "asgi"  # asgi: gunicorn's event loop + Flask in `threads` threads (idp/asgi_bridge.py)
     )
-    threads: int = 4  # Flask's threads per worker, under asgi and gthread
+    threads: int = 0  # Flask's threads per worker (asgi, gthread); 0: by the database (request_threads)
     graceful_timeout: int = 30
     log_probes: bool = False  # access records for /healthz /readyz /metrics
     extra: dict[str, Any] = field(default_factory=dict)
@@ -105,6 +105,16 @@ class Settings:
         """gunicorn workers: as set, or one per core this process may use. Measured on
         one pinned core, one worker with threads beat two (docs/BENCHMARKS.md)."""
         return self.workers or usable_cores()
+
+    @property
+    def request_threads(self) -> int:
+        """Flask's threads per worker: as set, or 4 with PostgreSQL and 3 with SQLite. Threads
+        overlap a request's waits on PostgreSQL and Redis; the embedded SQLite and in-process
+        store leave nothing to wait on, and a fourth thread only queues on the GIL, which
+        stretched the slowest requests (docs/BENCHMARKS.md, "Worker models tried")."""
+        if self.threads:
+            return self.threads
+        return 3 if self.database_url.startswith("sqlite") else 4
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -240,9 +250,10 @@ def validate(settings: Settings) -> None:
         raise SettingsError("IDP_WORKER_CLASS: must be 'asgi', 'gthread' or 'sync'")
     if settings.workers < 0:
         raise SettingsError("IDP_WORKERS: must be 0 (one per usable core) or more")
-    for name in ("threads", "graceful_timeout"):
-        if getattr(settings, name) < 1:
-            raise SettingsError(f"IDP_{name.upper()}: must be at least 1")
+    if settings.threads < 0:
+        raise SettingsError("IDP_THREADS: must be 0 (by the database) or more")
+    if settings.graceful_timeout < 1:
+        raise SettingsError("IDP_GRACEFUL_TIMEOUT: must be at least 1")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError("IDP_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
     for entry in settings.trusted_proxies:

@@ -52,3 +52,16 @@ def test_unknown_key_in_config_file(tmp_path):
     path.write_text('isuer = "typo"\n')
     with pytest.raises(SettingsError, match="isuer"):
         load_settings(environ={**GOOD, "IDP_CONFIG_FILE": str(path)})
+
+
+def test_threads_default_by_the_database():
+    def threads(**environ):
+        return load_settings(environ={**GOOD, **environ}).request_threads
+
+    assert (threads(IDP_DATABASE_URL="sqlite:///x.db"), threads(IDP_DATABASE_URL="postgresql://h/db")) == (
+        3,
+        4,
+    )
+    assert threads(IDP_DATABASE_URL="sqlite:///x.db", IDP_THREADS="8") == 8
+    with pytest.raises(SettingsError, match="IDP_THREADS"):
+        threads(IDP_THREADS="-1")
