@@ -7,8 +7,8 @@ endpoints), then a second app on the same PostgreSQL and Redis is called as a
 WSGI callable in this process, one request at a time, and the CPU time this
 process spent (user and system, which includes the kernel's side of every
 PostgreSQL and Redis round trip) is divided by the number of requests. The
-gunicorn layer is not in these figures; bare gunicorn costs about 170 µs a
-request on the machine of docs/BENCHMARKS.md.
+gunicorn layer is not in these figures; gunicorn's ASGI worker with the bridge
+adds about 50 µs a request (docs/BENCHMARKS.md, "Worker models tried").
 
     .venv/bin/python -m bench.inprocess                       # PostgreSQL + Redis, 2000 requests each
     .venv/bin/python -m bench.inprocess --profile code        # and cProfile's top functions for one
