@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -41,8 +42,8 @@ def _assert_refused_as_too_large(url: str) -> None:
         raise AssertionError("a form over the body limit was accepted")
 
 
-@pytest.mark.parametrize("worker_class", ["asgi", "gthread"])
-def test_gunicorn_serves_probes_and_sums_worker_metrics(app, backend, tmp_path, worker_class):
+def _start(backend, tmp_path, worker_class: str, workers: int) -> tuple[subprocess.Popen, str]:
+    """`gunicorn -c gunicorn.conf.py wsgi:app` with its access log on, serving /healthz."""
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -54,7 +55,7 @@ def test_gunicorn_serves_probes_and_sums_worker_metrics(app, backend, tmp_path, 
         "IDP_STORE_PREFIX": backend.store_prefix,
         "IDP_DELIVERY_IN_PROCESS": "false",
         "IDP_BIND": f"127.0.0.1:{port}",
-        "IDP_WORKERS": "2",
+        "IDP_WORKERS": str(workers),
         "IDP_WORKER_CLASS": worker_class,
         "IDP_THREADS": "2",
         "IDP_GRACEFUL_TIMEOUT": "5",
@@ -71,20 +72,25 @@ def test_gunicorn_serves_probes_and_sums_worker_metrics(app, backend, tmp_path, 
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            status, body = _get(base + "/healthz")
+        except OSError:
+            assert process.poll() is None, process.communicate()[1][-3000:]
+            time.sleep(0.2)
+            continue
+        assert (status, json.loads(body)) == (200, {"status": "ok"})
+        return process, base
+    process.kill()
+    raise AssertionError("gunicorn did not answer /healthz within 30 s")
+
+
+@pytest.mark.parametrize("worker_class", ["asgi", "gthread"])
+def test_gunicorn_serves_probes_and_sums_worker_metrics(app, backend, tmp_path, worker_class):
+    process, base = _start(backend, tmp_path, worker_class, workers=2)
     try:
-        served = 0
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                status, body = _get(base + "/healthz")
-            except OSError:
-                assert process.poll() is None, process.communicate()[1][-3000:]
-                time.sleep(0.2)
-                continue
-            assert (status, json.loads(body)) == (200, {"status": "ok"})
-            served += 1
-            break
-        assert served == 1, "gunicorn did not answer /healthz within 30 s"
+        served = 1
         for _ in range(19):
             assert _get(base + "/healthz")[0] == 200
             served += 1
@@ -120,3 +126,33 @@ def test_gunicorn_serves_probes_and_sums_worker_metrics(app, backend, tmp_path, 
     for secret in ("leaky-state-value", "ivan", "activation-token-0123456789abcdef"):
         assert secret not in out + err  # ...without the query string or the token
     assert '"route": "/authorize"' in err  # the app's own structured record
+
+
+@pytest.mark.parametrize("worker_class", ["asgi", "gthread"])
+def test_a_request_in_flight_is_answered_after_sigterm(app, backend, tmp_path, worker_class):
+    """A rolling deploy stops pods with SIGTERM: what a worker already holds is finished."""
+    process, base = _start(backend, tmp_path, worker_class, workers=1)
+    form = b"grant_type=authorization_code&code=in-flight&redirect_uri=https%3A%2F%2Fexample.org%2Fcb"
+    try:
+        with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])), timeout=10) as conn:
+            conn.sendall(
+                b"POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                b"Authorization: Basic cnA6d3Jvbmc=\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                + f"Content-Length: {len(form)}\r\n\r\n".encode()
+                + form[:20]
+            )
+            time.sleep(0.5)  # the worker holds the request, waiting for the rest of its body
+            process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            conn.sendall(form[20:])
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+    assert b'"invalid_client"' in answer  # Authlib judged the whole request
+    assert process.returncode == 0, err[-3000:]
