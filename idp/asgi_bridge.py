@@ -31,6 +31,10 @@ BODY_LIMIT = 1024 * 1024
 _FAILED = (500, [(b"content-type", b"text/plain; charset=utf-8")], b"Internal Server Error")
 
 
+class ClientGone(Exception):
+    """The client disconnected before its request body was complete."""
+
+
 def wsgi_environ(scope: dict, body: bytes) -> dict:
     """The WSGI environ (PEP 3333) of an ASGI HTTP scope and its whole body."""
     server = scope.get("server") or ("localhost", 80)
@@ -91,7 +95,7 @@ async def read_body(receive, limit: int = BODY_LIMIT) -> tuple[bytes, int]:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise ClientGone  # half a form is not a request: Flask never sees it
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -116,7 +120,10 @@ class FlaskOnAsgi:
             return  # no lifespan events or websockets here (gunicorn.conf.py turns lifespan off)
         answer = self._published(scope)
         if answer is None:
-            answer = await self._from_flask(scope, receive)
+            try:
+                answer = await self._from_flask(scope, receive)
+            except ClientGone:
+                return
         status, headers, body = answer
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -16,7 +16,3 @@ class FlaskAsgiWorker(ASGIWorker):
     def load_wsgi(self):
         super().load_wsgi()
         self.asgi = FlaskOnAsgi(self.asgi)
-        import gc
-
-        gc.collect()
-        gc.freeze()

@@ -29,12 +29,8 @@ def _scope(method: str, path: str, headers=(), query: bytes = b"") -> dict:
     }
 
 
-def _call(bridge: FlaskOnAsgi, scope: dict, chunks=(b"",)) -> tuple[int, dict, bytes]:
-    """Run one request through the bridge; the body arrives in `chunks`."""
-    incoming = [
-        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
-        for i, chunk in enumerate(chunks)
-    ]
+def _exchange(bridge: FlaskOnAsgi, scope: dict, incoming: list[dict]) -> list[dict]:
+    """Run one request through the bridge; the messages it sent."""
     sent: list[dict] = []
 
     async def receive():
@@ -46,7 +42,16 @@ def _call(bridge: FlaskOnAsgi, scope: dict, chunks=(b"",)) -> tuple[int, dict, b
     # in a thread of its own: a browser test of the same run may hold this thread's loop
     with ThreadPoolExecutor(1) as runner:
         runner.submit(asyncio.run, bridge(scope, receive, send)).result()
-    start, body = sent
+    return sent
+
+
+def _call(bridge: FlaskOnAsgi, scope: dict, chunks=(b"",)) -> tuple[int, dict, bytes]:
+    """Status, headers and body of one request whose body arrives in `chunks`."""
+    incoming = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+    start, body = _exchange(bridge, scope, incoming)
     headers = {name.decode(): value.decode("latin-1") for name, value in start["headers"]}
     return start["status"], headers, body["body"]
 
@@ -146,3 +151,14 @@ class _BrokenIterable:
 
     def __iter__(self):
         raise RuntimeError("boom")
+
+
+def test_a_client_gone_mid_body_reaches_no_view(bridge, monkeypatch):
+    called = []
+    monkeypatch.setattr(bridge, "flask_app", lambda environ, start_response: called.append(environ))
+    incoming = [
+        {"type": "http.request", "body": b"grant_type=refresh_to", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    assert _exchange(bridge, _scope("POST", "/token"), incoming) == []
+    assert called == []

@@ -4,8 +4,9 @@ Every relying party fetches these two documents, and they are the same bytes
 for everyone, so building a Flask request for them costs more than the answer.
 This shortcut serves the prepared bodies with ETag, Cache-Control and CORS,
 and still counts them in the request metrics; it runs as WSGI middleware, and
-under the ASGI worker (idp/asgi_bridge.py) before the hop to a thread. Anything else, and a key ring due
-for its periodic re-read (which needs the database), goes to Flask.
+under the ASGI worker (idp/asgi_bridge.py) on the event loop, before the hop to
+a thread. Anything else, and a key ring due for its periodic re-read (which
+needs the database), goes to Flask.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Prepared(NamedTuple):
 
 
 def prepare(body: bytes, max_age: int) -> Prepared:
+    """A document's ETag and its three answers: full, to HEAD, and 304."""
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     validators = [
         ("ETag", etag),
