@@ -43,6 +43,11 @@ class WorkerModel:
     worker_class: str = "asgi"  # lk-idp's default: gunicorn's ASGI worker with Flask in threads
     server: str = "gunicorn"
 
+    @property
+    def explicit_threads(self) -> int:
+        """For servers started without gunicorn.conf.py, which cannot ask lk-idp's default."""
+        return self.threads or 4
+
     def describe(self) -> str:
         workers = f"{self.workers} worker(s)" if self.workers else "one worker per usable core"
         if self.server == "granian":
@@ -62,7 +67,7 @@ class WorkerModel:
                 raise RuntimeError("granian is not installed: pip install granian")
             return [
                 str(bindir / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(self.workers or 1), "--blocking-threads", str(self.threads or 4),
+                "--workers", str(self.workers or 1), "--blocking-threads", str(self.explicit_threads),
                 "--no-ws", "--log-level", "warning", "wsgi:app",
             ]  # fmt: skip
         if (ROOT / "gunicorn.conf.py").exists():
@@ -71,7 +76,7 @@ class WorkerModel:
         argv = [str(bindir / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", str(self.workers or 1)]
         argv += ["-k", self.worker_class]
         if self.worker_class == "gthread":
-            argv += ["--threads", str(self.threads or 4)]
+            argv += ["--threads", str(self.explicit_threads)]
         return argv + ["wsgi:app"]
 
     def env(self, port: int) -> dict[str, str]:

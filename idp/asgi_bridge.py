@@ -22,6 +22,8 @@ import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from idp.oidc.published import PATHS
+
 log = logging.getLogger(__name__)
 
 # Forms, token requests and JSON calls are a few KiB; nothing here uploads files.
@@ -129,6 +131,8 @@ class FlaskOnAsgi:
         await send({"type": "http.response.body", "body": body})
 
     def _published(self, scope) -> tuple[int, list, bytes] | None:
+        if scope["path"] not in PATHS:
+            return None  # most requests: no header scan
         if_none_match = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"), "")
         answer = self.published.answer(scope["path"], scope["method"], if_none_match)
         return None if answer is None else (answer.status_code, answer.asgi_headers, answer.body)

@@ -21,6 +21,7 @@ from idp import metrics
 
 DISCOVERY = "/.well-known/openid-configuration"
 JWKS = "/jwks.json"
+PATHS = frozenset({DISCOVERY, JWKS})
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class PublishedDocuments:
 
     def answer(self, path: str, method: str, if_none_match: str) -> Answer | None:
         """The answer for a published document, or None when Flask must answer."""
-        if path not in (DISCOVERY, JWKS) or method not in ("GET", "HEAD"):
+        if path not in PATHS or method not in ("GET", "HEAD"):
             return None
         started = time.perf_counter()
         endpoint, body, max_age = self._document(path)
