@@ -8,7 +8,7 @@ import os
 import shutil
 import tempfile
 
-from idp.gunicorn_logger import ProbeQuietLogger
+from idp.serving.gunicorn_logger import ProbeQuietLogger
 from idp.settings import load_settings
 
 _settings = load_settings()
@@ -17,7 +17,7 @@ bind = _settings.bind
 workers = _settings.worker_processes
 # asgi: gunicorn's own ASGI worker, the Flask app behind idp/asgi_bridge.py, which
 # takes its thread count (IDP_THREADS) itself; measured against gthread in docs/BENCHMARKS.md.
-worker_class = {"asgi": "idp.gunicorn_worker.FlaskAsgiWorker"}.get(
+worker_class = {"asgi": "idp.serving.gunicorn_worker.FlaskAsgiWorker"}.get(
     _settings.worker_class, _settings.worker_class
 )
 threads = _settings.request_threads if _settings.worker_class == "gthread" else 1
@@ -29,7 +29,7 @@ loglevel = _settings.log_level.lower()
 errorlog = "-"
 
 # X-Forwarded-Proto and friends are believed from the configured proxies only
-# (the app's idp.proxies does the same for X-Forwarded-For); none by default.
+# (the app's idp.serving.proxies does the same for X-Forwarded-For); none by default.
 forwarded_allow_ips = ",".join(_settings.trusted_proxies)
 
 # The app writes one structured access record per request (idp/logging_setup.py),

@@ -8,7 +8,7 @@ import sys
 
 _PROBE = """
 import json, os, sys, time
-from idp.passwords import Passwords
+from idp.accounts.passwords import Passwords
 from idp.settings import load_settings
 env = {k: v for k, v in os.environ.items() if k.startswith("IDP_ARGON2_")}
 settings = load_settings({**env, "IDP_ENV": "development", "IDP_SECRET_KEY": "x" * 48})

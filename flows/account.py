@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 
 from flows.activation_link import MOSCOW
-from idp import sessions
+from idp.accounts.lifecycle import ACTIVE, CONFIRMED, REGISTERED, state
 from idp.clock import utcnow
 from idp.db import db
-from idp.lifecycle import ACTIVE, CONFIRMED, REGISTERED, state
 from idp.models import Account
+from idp.sessions import sso_session
 
 bp = Blueprint("account", __name__)
 
@@ -22,7 +22,7 @@ STATE_LABELS = {
 
 @bp.get("/account")
 def page():
-    sso = sessions.current()
+    sso = sso_session.current()
     account = db.session.get(Account, sso.account_id) if sso else None
     if account is None:
         return redirect(url_for("login.login_form"))
@@ -41,5 +41,5 @@ def page():
 
 @bp.post("/account/logout")
 def logout():
-    sessions.end()
+    sso_session.end()
     return redirect(url_for("login.login_form", notice="signed_out"))

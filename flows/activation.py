@@ -10,10 +10,10 @@ from flask import Blueprint, render_template, request
 
 from flows import activation_link
 from flows.login import limit_per_ip
-from flows.messages import message
-from idp import ratelimit
-from idp.accounts import find_by_login
+from idp.accounts.lookup import find_by_login
 from idp.db import db
+from idp.store import ratelimit
+from idp.web.messages import message
 
 bp = Blueprint("activation", __name__)
 

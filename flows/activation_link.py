@@ -16,13 +16,14 @@ from sqlalchemy import update
 
 from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
-from flows.messages import EMAIL_SUBJECTS
-from idp import account_view, metrics
+from idp.accounts import account_view
+from idp.accounts.lifecycle import is_expired
 from idp.clock import utcnow
 from idp.db import db
-from idp.lifecycle import is_expired
 from idp.models import Account, audit
+from idp.ops import metrics
 from idp.services import settings
+from idp.web.messages import EMAIL_SUBJECTS
 
 MOSCOW = timezone(timedelta(hours=3))
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from flows import activation_link, sms_password
 from flows.delivery.outbox import enqueue_sms
-from flows.messages import SMS_TEXTS
-from idp import metrics
-from idp.accounts import find_by_login
+from idp.accounts.lifecycle import CONFIRMED, REGISTERED, activation_deadline, state
+from idp.accounts.lookup import find_by_login
 from idp.clock import utcnow
 from idp.db import db
-from idp.lifecycle import CONFIRMED, REGISTERED, activation_deadline, state
 from idp.models import Account, audit
+from idp.ops import metrics
 from idp.services import settings
+from idp.web.messages import SMS_TEXTS
 
 
 def waits_for_sms_password(account: Account | None) -> bool:

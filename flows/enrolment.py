@@ -19,15 +19,15 @@ from consent import catalogue, records
 from flows import confirmation, expiry
 from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
-from flows.messages import EMAIL_SUBJECTS
 from flows.sms_password import SmsPasswordError
 from flows.validation import PersonData
-from idp import metrics
+from idp.accounts.lifecycle import activation_deadline, is_live
 from idp.clock import utcnow
 from idp.db import db
-from idp.lifecycle import activation_deadline, is_live
 from idp.models import Account, audit, new_sub
+from idp.ops import metrics
 from idp.services import settings
+from idp.web.messages import EMAIL_SUBJECTS
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, or_, select
 
 from flows.delivery import outbox
-from idp import account_view, metrics
+from idp.accounts import account_view
 from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account, RefreshToken, audit
+from idp.ops import metrics
 from idp.services import settings
 
 NOT_ACTIVATED = "not_activated"

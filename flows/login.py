@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from flows import confirmation
-from flows.messages import for_error, message
 from flows.signin import SignInRefused, sign_in
 from flows.sms_password import SmsPasswordError
-from idp import interaction, metrics, ratelimit, sessions
+from idp.oidc import interaction
+from idp.ops import metrics
 from idp.services import settings
+from idp.sessions import sso_session
+from idp.store import ratelimit
+from idp.web.messages import for_error, message
 
 bp = Blueprint("login", __name__)
 
@@ -79,7 +82,7 @@ def login_submit():
         )
     session.pop(PENDING_LOGIN, None)
     metrics.count("sign_ins", result="success", level=result.method)
-    sessions.sign_in(result.account.id, result.method)
+    sso_session.sign_in(result.account.id, result.method)
     if result.method == "sms":
         return redirect(url_for("password.change_form", ia=ia))
     return redirect(interaction.resume_url(ia))

@@ -9,20 +9,21 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from flows.login import remember_login
-from flows.messages import message
 from flows.password_rules import PasswordRejected, check_new_password
-from idp import ratelimit, sessions
+from idp.accounts.lifecycle import is_live
 from idp.clock import clock, utcnow
 from idp.db import db
-from idp.lifecycle import is_live
 from idp.models import Account, audit
 from idp.services import services, settings
+from idp.sessions import sso_session
+from idp.store import ratelimit
+from idp.web.messages import message
 
 bp = Blueprint("password", __name__)
 
 
 def _signed_in_account() -> Account | None:
-    sso = sessions.current()
+    sso = sso_session.current()
     account = db.session.get(Account, sso.account_id) if sso else None
     return account if is_live(account, utcnow()) else None
 
@@ -32,7 +33,7 @@ def _asks_current_password(account: Account) -> bool:
     SMS code within the code's lifetime (the «Забыли пароль?» path)."""
     if account.password_changed_at is None:
         return False
-    sso = sessions.current()
+    sso = sso_session.current()
     fresh_sms = (
         sso is not None and "sms" in sso.amr and clock.time() - sso.auth_time < settings().sms_code_ttl
     )
@@ -91,6 +92,6 @@ def change_submit():
     account.password_changed_at = utcnow()
     audit("account.password_changed", subject=account.sub)
     db.session.commit()
-    sessions.end()
+    sso_session.end()
     remember_login(account.email)
     return redirect(url_for("login.login_form", ia=ia, notice="password_changed"))

@@ -13,12 +13,14 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flows import sms_password
 from flows.delivery.outbox import enqueue_sms
 from flows.login import limit_per_ip
-from flows.messages import SMS_TEXTS, for_error, message
-from idp import metrics, ratelimit, sessions
-from idp.accounts import find_by_login
+from idp.accounts.lifecycle import ACTIVE, state
+from idp.accounts.lookup import find_by_login
 from idp.clock import utcnow
 from idp.db import db
-from idp.lifecycle import ACTIVE, state
+from idp.ops import metrics
+from idp.sessions import sso_session
+from idp.store import ratelimit
+from idp.web.messages import SMS_TEXTS, for_error, message
 
 bp = Blueprint("recovery", __name__)
 RECOVERY_LOGIN = "recovery_login"
@@ -91,6 +93,6 @@ def code_submit():
     except sms_password.SmsPasswordError as exc:
         return _page("recovery_code.html", ia, for_error(exc), status=401)
     session.pop(RECOVERY_LOGIN, None)
-    sessions.sign_in(account.id, "sms")
+    sso_session.sign_in(account.id, "sms")
     metrics.count("sign_ins", result="success", level="sms")
     return redirect(url_for("password.change_form", ia=ia))

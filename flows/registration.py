@@ -7,10 +7,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flows import validation
 from flows.enrolment import Evidence, register
 from flows.login import client_ip, limit_per_ip, remember_login
-from flows.messages import for_error, message
 from flows.sms_password import SmsPasswordError
-from idp import ratelimit
 from idp.services import settings
+from idp.store import ratelimit
+from idp.web.messages import for_error, message
 
 bp = Blueprint("registration", __name__)
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from flows import confirmation
 from flows.sms_password import SmsPasswordError
-from idp.accounts import find_by_login
+from idp.accounts.lifecycle import ACTIVE, CONFIRMED, state
+from idp.accounts.lookup import find_by_login
 from idp.clock import utcnow
 from idp.db import db
-from idp.lifecycle import ACTIVE, CONFIRMED, state
 from idp.models import Account
 from idp.services import services
 

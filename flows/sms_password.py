@@ -15,9 +15,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from idp import ratelimit
 from idp.clock import clock
 from idp.services import settings, store
+from idp.store import ratelimit
 
 MOSCOW = timezone(timedelta(hours=3))
 _KEEP = 24 * 3600  # how long a challenge record is kept so "expired" can be told from "never sent"

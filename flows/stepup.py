@@ -7,13 +7,16 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from flows import sms_password
 from flows.delivery.outbox import enqueue_sms
-from flows.messages import SMS_TEXTS, for_error, message
-from idp import interaction, metrics, ratelimit, sessions
+from idp.accounts.lifecycle import is_live
 from idp.clock import utcnow
 from idp.db import db
-from idp.lifecycle import is_live
 from idp.models import Account
+from idp.oidc import interaction
+from idp.ops import metrics
 from idp.services import settings
+from idp.sessions import sso_session
+from idp.store import ratelimit
+from idp.web.messages import SMS_TEXTS, for_error, message
 
 bp = Blueprint("stepup", __name__)
 
@@ -34,7 +37,7 @@ def _send(account: Account) -> None:
 
 
 def _current():
-    sso = sessions.current()
+    sso = sso_session.current()
     account = db.session.get(Account, sso.account_id) if sso else None
     if account is None or not is_live(account, utcnow()):
         return None, None
@@ -71,7 +74,7 @@ def submit():
         return _page(ia, account, message("too_many_attempts"), status=429)
     except sms_password.SmsPasswordError as exc:
         return _page(ia, account, for_error(exc), status=401)
-    sessions.sign_in(account.id, "sms")
+    sso_session.sign_in(account.id, "sms")
     metrics.count("sign_ins", result="success", level="sms")
     return redirect(interaction.resume_url(ia))
 

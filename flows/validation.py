@@ -21,7 +21,7 @@ _EMAIL_MAX = 254
 
 
 class Invalid(ValueError):
-    """A field's value cannot be used; message_key names the text in flows.messages."""
+    """A field's value cannot be used; message_key names the text in idp.web.messages."""
 
     def __init__(self, message_key: str) -> None:
         super().__init__(message_key)

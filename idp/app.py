@@ -8,23 +8,45 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import event
+from werkzeug.exceptions import HTTPException
 
-from flows.messages import MESSAGES
-from idp import logging_setup, metrics, proxies
-from idp.asgi_bridge import BODY_LIMIT
-from idp.client_cache import ClientCache
+import idp.models  # noqa: F401  (models register with the metadata)
+from consent.claims import consents_claim
+from consent.records import ConsentRecord
+from consent.renewal import outdated_mandatory
+from flows.account import bp as account_bp
+from flows.activation import bp as activation_bp
+from flows.consents import bp as consents_bp
+from flows.delivery.dev_outbox import bp as dev_outbox_bp
+from flows.delivery.outbox_depth import OutboxDepth
+from flows.delivery.worker import attach_in_process
+from flows.login import bp as login_bp
+from flows.password import bp as password_bp
+from flows.recovery import bp as recovery_bp
+from flows.registration import bp as registration_bp
+from flows.stepup import bp as stepup_bp
+from idp.accounts import account_view
+from idp.accounts.passwords import Passwords
+from idp.cli import register_cli
 from idp.db import db, migrate
-from idp.keys import KeyRing
+from idp.db.pool_health import ping_when_idle
+from idp.dev.demo import bp as demo_bp
+from idp.oidc import policy
 from idp.oidc import views as oidc_views
+from idp.oidc.client_cache import ClientCache
 from idp.oidc.discovery import discovery_body
+from idp.oidc.keys import KeyRing
 from idp.oidc.published import PublishedDocuments
 from idp.oidc.server import build_server
-from idp.passwords import Passwords
-from idp.pool_health import ping_when_idle
+from idp.ops import logging_setup, metrics
+from idp.ops.views import bp as ops_bp
 from idp.services import Services
-from idp.session_cookie import SessionCookies
+from idp.serving import proxies
+from idp.serving.asgi_bridge import BODY_LIMIT
+from idp.sessions.cookie import SessionCookies
 from idp.settings import Settings, load_settings
 from idp.store import StoreUnavailable, make_store
+from idp.web.messages import MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -33,16 +55,6 @@ log = logging.getLogger("idp")
 
 
 def _blueprints(settings: Settings):
-    from consent.views import bp as consents_bp
-    from flows.account import bp as account_bp
-    from flows.activation import bp as activation_bp
-    from flows.login import bp as login_bp
-    from flows.password import bp as password_bp
-    from flows.recovery import bp as recovery_bp
-    from flows.registration import bp as registration_bp
-    from flows.stepup import bp as stepup_bp
-    from idp.ops import bp as ops_bp
-
     yield ops_bp
     yield oidc_views.bp
     yield login_bp
@@ -54,9 +66,6 @@ def _blueprints(settings: Settings):
     yield account_bp
     yield consents_bp
     if settings.development:
-        from flows.delivery.dev_outbox import bp as dev_outbox_bp
-        from idp.demo import bp as demo_bp
-
         yield demo_bp
         yield dev_outbox_bp
 
@@ -89,10 +98,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.session_interface = SessionCookies()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    import consent.records  # noqa: F401  (models register with the metadata)
-    import flows.delivery.outbox  # noqa: F401
-    import idp.models  # noqa: F401
-
     db.init_app(app)
     with app.app_context():
         if settings.database_url.startswith("sqlite"):
@@ -109,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         discovery_body=discovery_body(settings.issuer),
         clients=ClientCache(settings.client_cache_ttl),
     )
+    _contribute_from_other_packages()
     app.extensions["idp.oauth"] = build_server(app)
     for blueprint in _blueprints(settings):
         app.register_blueprint(blueprint)
@@ -118,16 +124,28 @@ def create_app(settings: Settings | None = None) -> Flask:
     metrics.init_app(app)
     app.wsgi_app = app.extensions["idp.published"] = PublishedDocuments(app, app.wsgi_app)
     app.wsgi_app = proxies.trusted_proxy_fix(app.wsgi_app, settings.trusted_proxies)
-
-    from idp.cli import register_cli
-
     register_cli(app)
     if settings.delivery_in_process:
-        from flows.delivery.worker import attach_in_process
-
         attach_in_process(app)
     _register_error_pages(app)
     return app
+
+
+def _contribute_from_other_packages() -> None:
+    """What idp needs from consent and flows, handed to it here (idp never imports them)."""
+    policy.add_check(
+        policy.Check(
+            "consent_version",
+            "consent",
+            "consents.update_form",
+            "consent_required",
+            lambda ctx: bool(outdated_mandatory(ctx.account.id, policy.moment(ctx))),
+        ),
+        before="acr_values",
+    )
+    account_view.register_extra("consents", consents_claim, changed_by=ConsentRecord)
+    if not any(isinstance(c, OutboxDepth) for c in metrics.registered_collectors()):
+        metrics.register_collector(OutboxDepth())
 
 
 def _database_uri(url: str) -> str:
@@ -187,8 +205,6 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error):
-        from werkzeug.exceptions import HTTPException
-
         if isinstance(error, HTTPException):
             return error
         log.exception("unhandled error")

@@ -1,34 +1,31 @@
-"""The `lk-idp` command line (a Flask CLI group, so `flask --app wsgi …` works too)."""
+"""The `lk-idp` commands, added to the app's CLI by the factory (the entry point is idp.console)."""
 
 from __future__ import annotations
 
 import json
-import sys
+import signal
+import threading
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from consent.cli import consents as consents_cli
-from idp import clients as client_admin
-from idp import keys as key_admin
+from flows import validation
+from flows.closure import erase_closed_accounts
+from flows.delivery.worker import run_forever, run_pass
+from flows.enrolment import Evidence, register
+from flows.expiry import purge_expired
+from flows.sms_password import SmsPasswordError
+from idp.accounts.lookup import normalize_login_phone
+from idp.clock import utcnow
 from idp.db import db
-
-
-def _create_app():
-    from idp.app import create_app
-    from idp.settings import SettingsError
-
-    try:
-        return create_app()
-    except SettingsError as exc:
-        click.echo(f"lk-idp: bad configuration: {exc}", err=True)
-        sys.exit(2)
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
-def main():
-    """lk-idp: the OpenID Connect provider behind «Ваш личный кабинет»."""
+from idp.models import Account, Client, SigningKey
+from idp.oidc import clients as client_admin
+from idp.oidc import keys as key_admin
+from idp.web.messages import MESSAGES, for_error
 
 
 def register_cli(app: Flask) -> None:
@@ -45,7 +42,6 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def serve(host: str, port: int):
     """Development server: migrate, load the clients file, serve."""
-    from flask_migrate import upgrade
 
     upgrade()
     settings = current_app.extensions["idp"].settings
@@ -56,7 +52,6 @@ def serve(host: str, port: int):
     click.echo(
         f"lk-idp on http://{host}:{port}  (discovery: {settings.issuer}/.well-known/openid-configuration)"
     )
-    from werkzeug.serving import run_simple
 
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
@@ -69,10 +64,6 @@ def serve(host: str, port: int):
 @with_appcontext
 def worker(once: bool, interval: float | None):
     """Deliver queued SMS and e-mail, with retries; any number may run side by side."""
-    import signal
-    import threading
-
-    from flows.delivery.worker import run_forever, run_pass
 
     if once:
         click.echo(f"delivered {run_pass()}")
@@ -101,9 +92,6 @@ def accounts():
 @with_appcontext
 def accounts_create(email, phone, family_name, given_name, middle_name, password):
     """Create an already activated account."""
-    from idp.accounts import normalize_login_phone
-    from idp.clock import utcnow
-    from idp.models import Account
 
     normalized = normalize_login_phone(phone)
     if normalized is None:
@@ -130,7 +118,6 @@ def accounts_create(email, phone, family_name, given_name, middle_name, password
 def accounts_purge_expired():
     """Delete cabinets past their activation deadline (and office registrations never
     confirmed by SMS); keeps one anonymous audit event each. Safe to run concurrently."""
-    from flows.expiry import purge_expired
 
     click.echo(f"purged {purge_expired()} accounts")
 
@@ -151,10 +138,6 @@ def accounts_register_assisted(
     """Register a cabinet for an applicant in a client office.
 
     The applicant continues at /login with the SMS password."""
-    from flows import validation
-    from flows.enrolment import Evidence, register
-    from flows.messages import MESSAGES, for_error
-    from flows.sms_password import SmsPasswordError
 
     form = {
         "family_name": family_name,
@@ -206,7 +189,6 @@ def clients_load(path):
 @clients.command("list")
 @with_appcontext
 def clients_list():
-    from idp.models import Client
 
     for client in Client.query.order_by(Client.client_id):
         click.echo(
@@ -288,7 +270,6 @@ def keys_rotate(alg):
 @keys.command("list")
 @with_appcontext
 def keys_list():
-    from idp.models import SigningKey
 
     for key in SigningKey.query.order_by(SigningKey.active_from):
         retired = key.retired_at.isoformat() if key.retired_at else "-"
@@ -299,7 +280,5 @@ def keys_list():
 @with_appcontext
 def accounts_erase_closed():
     """Erase the personal data of accounts closed longer ago than the retention period."""
-    from idp.clock import utcnow
-    from idp.closure import erase_closed_accounts
 
     click.echo(f"erased {erase_closed_accounts(utcnow())} closed accounts")

@@ -18,7 +18,7 @@ def new_sub() -> str:
 
 
 class Account(db.Model):
-    """A person's cabinet. Lifecycle facts are timestamps; the state is derived (idp.lifecycle)."""
+    """A person's cabinet. Lifecycle facts are timestamps; the state is derived (idp.accounts.lifecycle)."""
 
     __tablename__ = "account"
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 if TYPE_CHECKING:
-    from idp.client_cache import ClientCache
-    from idp.keys import KeyRing
-    from idp.passwords import Passwords
+    from idp.accounts.passwords import Passwords
+    from idp.oidc.client_cache import ClientCache
+    from idp.oidc.keys import KeyRing
     from idp.settings import Settings
     from idp.store.base import Store
 

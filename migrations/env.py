@@ -11,7 +11,7 @@ config = context.config
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
 # Only when nothing configured logging yet (the `lk-idp db` command line): inside the
-# app, idp.logging_setup owns it, and fileConfig would replace its handler and
+# app, idp.ops.logging_setup owns it, and fileConfig would replace its handler and
 # disable every logger created before the migration ran.
 if not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)

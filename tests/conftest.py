@@ -95,7 +95,7 @@ def make_settings(backend, server_port, clients_file, **overrides):
 def app(backend, server_port, clients_file):
     from flask_migrate import upgrade
 
-    from idp.clients import load_into_db
+    from idp.oidc.clients import load_into_db
 
     application = create_app(make_settings(backend, server_port, clients_file))
     with application.app_context():

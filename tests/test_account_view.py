@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from idp import account_view
+from idp.accounts import account_view
 from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account

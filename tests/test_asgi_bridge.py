@@ -1,6 +1,6 @@
 """The Flask app behind gunicorn's ASGI worker answers as it does under WSGI.
 
-These drive idp.asgi_bridge.FlaskOnAsgi with ASGI messages in this process;
+These drive idp.serving.asgi_bridge.FlaskOnAsgi with ASGI messages in this process;
 tests/ops/test_gunicorn.py runs it under a real gunicorn.
 """
 
@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from idp.asgi_bridge import BODY_LIMIT, FlaskOnAsgi, wsgi_environ
+from idp.serving.asgi_bridge import BODY_LIMIT, FlaskOnAsgi, wsgi_environ
 
 
 def _scope(method: str, path: str, headers=(), query: bytes = b"") -> dict:

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Index, delete, or_
 
-from idp import metrics
 from idp.clock import utcnow
 from idp.db import UTCDateTime, db
+from idp.ops import metrics
 
 
 class OutboxMessage(db.Model):

@@ -22,9 +22,9 @@ from flows.delivery.errors import DeliveryFailed
 from flows.delivery.mail import Mailer, mailer
 from flows.delivery.outbox import OutboxMessage, purge_finished
 from flows.delivery.sms import SmsGateway, sms_gateway
-from idp import metrics
 from idp.clock import utcnow
 from idp.db import db
+from idp.ops import metrics
 from idp.services import settings as current_settings
 from idp.settings import Settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from idp.oidc.claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
-from idp.sessions import ACR_LEVELS
+from idp.sessions.sso_session import ACR_LEVELS
 
 
 def discovery_document(issuer: str) -> dict:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from idp import metrics
+from idp.ops import metrics
 
 DISCOVERY = "/.well-known/openid-configuration"
 JWKS = "/jwks.json"

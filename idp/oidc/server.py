@@ -29,14 +29,17 @@ from flask import g
 from flask import request as flask_request
 from joserfc import jwt
 
-from idp import account_view, metrics, ratelimit, sessions
-from idp.account_view import AccountView
+from idp.accounts import account_view
+from idp.accounts.account_view import AccountView
+from idp.accounts.lifecycle import is_active
 from idp.clock import clock, utcnow
-from idp.lifecycle import is_active
 from idp.models import Account, Client
 from idp.oidc import tokens
 from idp.oidc.claims import released_claims, user_claims
+from idp.ops import metrics
 from idp.services import services, settings, store
+from idp.sessions import sso_session
+from idp.store import ratelimit
 
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
@@ -319,7 +322,7 @@ class EndSession(EndSessionEndpoint):
         return ["RS256", "ES256"]
 
     def end_session(self, end_session_request):
-        sessions.end()
+        sso_session.end()
 
 
 class Issuer(IssuerParameter):

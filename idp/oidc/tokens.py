@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, select, update
 
-from idp import account_view, direct_sql
+from idp.accounts import account_view
 from idp.clock import clock, utcnow
-from idp.db import db
+from idp.db import db, direct_sql
 from idp.models import RefreshToken
 from idp.services import services, settings, store
 

@@ -11,14 +11,15 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from flows.messages import MESSAGES
-from idp import interaction, policy, sessions
 from idp.clock import clock
 from idp.db import db
 from idp.models import Account
+from idp.oidc import interaction, policy
 from idp.oidc.claims import parse_claims_request
 from idp.oidc.server import public_sid
 from idp.services import services, settings
+from idp.sessions import sso_session
+from idp.web.messages import MESSAGES
 
 bp = Blueprint("oidc", __name__)
 
@@ -90,7 +91,7 @@ def _extra_checks(params: dict, client) -> None:
 
 
 def _authorize(params: dict, ia: str | None, started_at: float | None):
-    sso = sessions.current()
+    sso = sso_session.current()
     account = db.session.get(Account, sso.account_id) if sso else None
     state = params.get("state")
     try:
@@ -122,7 +123,7 @@ def _authorize(params: dict, ia: str | None, started_at: float | None):
         "sid": public_sid(sso.sid),
         "claims": g.oidc_claims_request,
     }
-    sessions.remember_client(sso, grant.request.client.client_id)
+    sso_session.remember_client(sso, grant.request.client.client_id)
     if ia:
         interaction.forget(ia)
     return server().create_authorization_response(grant=grant, grant_user=account)

@@ -6,12 +6,11 @@ single process, so the embedded default needs no server.
 
 from idp.store.base import Store, StoreUnavailable
 from idp.store.memory import MemoryStore
+from idp.store.redis_store import RedisStore
 
 
 def make_store(settings) -> Store:
     if settings.redis_url:
-        from idp.store.redis_store import RedisStore
-
         return RedisStore(settings.redis_url, prefix=settings.store_prefix)
     return MemoryStore(prefix=settings.store_prefix)
 

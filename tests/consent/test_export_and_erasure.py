@@ -1,8 +1,8 @@
 import json
 
 from consent.records import ConsentRecord, record
+from flows.closure import close_account, erase_closed_accounts
 from idp.clock import clock, utcnow
-from idp.closure import close_account, erase_closed_accounts
 from idp.db import db
 from idp.models import Account, AuditEvent, RefreshToken
 from tests.consent.conftest import BROWSER

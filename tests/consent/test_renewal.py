@@ -2,11 +2,11 @@ from urllib.parse import parse_qs, urlparse
 
 from consent import renewal
 from consent.records import ConsentRecord
-from idp import policy
 from idp.clock import clock
 from idp.db import db
 from idp.models import Account
-from idp.sessions import SsoSession
+from idp.oidc import policy
+from idp.sessions.sso_session import SsoSession
 from tests.consent.conftest import (
     BROWSER,
     at,

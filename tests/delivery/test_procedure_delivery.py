@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from flows.messages import EMAIL_SUBJECTS, MESSAGES
 from idp.clock import clock
+from idp.web.messages import EMAIL_SUBJECTS, MESSAGES
 from tests.flows.conftest import PERSON, PHONE_E164, csrf_token, path_of, post_form, text
 
 BASE = 10.0  # delivery_backoff_seconds of delivery_app

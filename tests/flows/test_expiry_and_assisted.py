@@ -9,10 +9,10 @@ import pytest
 from consent.records import ConsentRecord
 from flows.delivery.outbox import OutboxMessage
 from flows.expiry import purge_expired
-from flows.messages import MESSAGES
 from idp.clock import clock
 from idp.db import db
 from idp.models import Account, AuditEvent
+from idp.web.messages import MESSAGES
 from tests.flows.conftest import PERSON, PHONE_E164, post_form, text
 
 DAY = 24 * 3600

@@ -6,9 +6,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from flows.messages import MESSAGES, message
 from idp.clock import clock
 from idp.models import Account, AuditEvent
+from idp.web.messages import MESSAGES, message
 from tests.conftest import RP_CALLBACK
 from tests.flows.conftest import NEW_PASSWORD, PERSON, csrf_token, post_form, start_authorization, text
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from flows.messages import MESSAGES
 from idp.clock import clock
+from idp.web.messages import MESSAGES
 from tests.flows.conftest import post_form, text
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from consent.records import ConsentRecord
-from flows.messages import MESSAGES
 from idp.models import Account
+from idp.web.messages import MESSAGES
 from tests.flows.conftest import PERSON, PHONE_E164, csrf_token, text
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flows import sms_password
-from flows.messages import MESSAGES, message
 from idp.clock import clock
 from idp.models import Account
+from idp.web.messages import MESSAGES, message
 from tests.flows.conftest import PERSON, PHONE_E164, post_form, text
 
 LOGIN = PERSON["email"]

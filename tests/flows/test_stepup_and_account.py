@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
-from flows.messages import MESSAGES
 from idp.clock import clock
-from idp.sessions import ACR_MFA
+from idp.sessions.sso_session import ACR_MFA
+from idp.web.messages import MESSAGES
 from tests.conftest import RP_CALLBACK
 from tests.flows.conftest import csrf_token, post_form, start_authorization, text
 

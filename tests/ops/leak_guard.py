@@ -82,7 +82,7 @@ class _Capture(logging.Handler):
         super().__init__(logging.DEBUG)
 
     def emit(self, record: logging.LogRecord) -> None:
-        from idp.logging_setup import _STANDARD_ATTRS
+        from idp.ops.logging_setup import _STANDARD_ATTRS
 
         try:
             parts = [record.getMessage()]
@@ -121,10 +121,10 @@ def _watch_code() -> None:
     from sqlalchemy import event
 
     from flows.delivery.outbox import OutboxMessage
-    from idp import clients, sessions
+    from idp.accounts.passwords import Passwords
     from idp.models import Account
-    from idp.oidc import server, tokens
-    from idp.passwords import Passwords
+    from idp.oidc import clients, server, tokens
+    from idp.sessions import sso_session
     from tests import conftest
 
     watch.remember(conftest.CONFIDENTIAL["client_secret"], "client secret")
@@ -144,7 +144,7 @@ def _watch_code() -> None:
         "save_authorization_code",
         lambda a, k, r: watch.remember(a[1], "authorization code"),
     )
-    _wrap(sessions, "save", lambda a, k, r: watch.remember(a[0].sid, "session id"))
+    _wrap(sso_session, "save", lambda a, k, r: watch.remember(a[0].sid, "session id"))
 
     @event.listens_for(Account, "before_insert")
     @event.listens_for(Account, "before_update")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from idp.asgi_bridge import BODY_LIMIT
+from idp.serving.asgi_bridge import BODY_LIMIT
 from tests.conftest import TEST_SECRET, free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from idp.logging_setup import JsonFormatter, RequestIdFilter
+from idp.ops.logging_setup import JsonFormatter, RequestIdFilter
 from tests.conftest import CONFIDENTIAL
 from tests.ops.test_metrics import code_flow
 
@@ -138,7 +138,7 @@ def test_gunicorns_access_atoms_carry_no_secrets():
 
     from gunicorn.config import Config
 
-    from idp.gunicorn_logger import ProbeQuietLogger, public_path
+    from idp.serving.gunicorn_logger import ProbeQuietLogger, public_path
 
     assert public_path("/activate/abc.def") == "/activate/…"
     assert public_path("/authorize/resume/xyz") == "/authorize/resume/…"

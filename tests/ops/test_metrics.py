@@ -8,8 +8,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from flows.delivery.outbox import enqueue_email, enqueue_sms
-from idp import metrics
 from idp.db import db
+from idp.ops import metrics
 from tests.browserless import Person
 from tests.conftest import CONFIDENTIAL
 from tests.oidc.conftest import Flow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, exc, text
 
-from idp.pool_health import ping_when_idle
+from idp.db.pool_health import ping_when_idle
 
 pytestmark = pytest.mark.services
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import astuple, dataclass
+from collections.abc import Callable
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 
@@ -69,10 +70,25 @@ class AccountView:
     password_changed_at: datetime | None
     activation_deadline: datetime | None
     closed_at: datetime | None
+    extras: dict = field(default_factory=dict)  # values other packages add (register_extra)
 
     @property
     def name(self) -> str:
         return Account.name.fget(self)
+
+
+_EXTRAS: dict[str, Callable[[int], object]] = {}
+_DEPENDENTS: dict[type, Callable[[object], int | None]] = {}
+
+
+def register_extra(name: str, compute: Callable[[int], object], changed_by: type) -> None:
+    """Keep `compute(account_id)` in the view as `extras[name]`, recomputed after any commit
+    that adds, changes or deletes a `changed_by` row (which has an `account_id`).
+
+    How another package puts a per-account value on the hot path (the consents claim)
+    without idp importing it: handed in by the app factory."""
+    _EXTRAS[name] = compute
+    _DEPENDENTS[changed_by] = lambda row: row.account_id
 
 
 def _key(account_id: int) -> str:
@@ -80,24 +96,28 @@ def _key(account_id: int) -> str:
 
 
 def _encode(view: AccountView) -> str:
-    values = [v.timestamp() if isinstance(v, datetime) else v for v in astuple(view)]
+    values = [v.timestamp() if isinstance(v, datetime) else v for v in astuple(view)[:-1]]
+    values.append(view.extras)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
 def _decode(raw: str) -> AccountView:
-    values = json.loads(raw)
+    *values, extras = json.loads(raw)
     return AccountView(
         *(
             datetime.fromtimestamp(v, UTC) if name in _TIMES and v is not None else v
             for name, v in zip(_COLUMNS, values, strict=True)
-        )
+        ),
+        extras,
     )
 
 
 def select_view(account_id: int) -> AccountView | None:
     """The account straight from the database."""
     row = db.session.execute(_SELECT_BY_ID, {"id": account_id}).first()
-    return AccountView(*row) if row is not None else None
+    if row is None:
+        return None
+    return AccountView(*row, {name: compute(account_id) for name, compute in _EXTRAS.items()})
 
 
 def load(account_id: int, stored: str | None | object = UNREAD) -> AccountView | None:
@@ -119,9 +139,14 @@ def changed(session: Session, account_id: int) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _collect_changed(session: Session, flush_context) -> None:
-    for obj in chain(session.dirty, session.deleted):
-        if isinstance(obj, Account) and obj.id is not None:
-            changed(session, obj.id)
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, Account):
+            if obj.id is not None and obj not in session.new:
+                changed(session, obj.id)
+            continue
+        account_of = _DEPENDENTS.get(type(obj))
+        if account_of is not None and account_of(obj) is not None:
+            changed(session, account_of(obj))
 
 
 @event.listens_for(Session, "after_commit")

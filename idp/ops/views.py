@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify
 
-from idp import health, metrics
+from idp.ops import health, metrics
 from idp.services import settings
 
 bp = Blueprint("ops", __name__)

@@ -12,6 +12,7 @@ import functools
 import logging
 from dataclasses import dataclass
 
+from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
 
@@ -37,8 +38,6 @@ class Check:
 @functools.cache
 def migration_heads(directory: str) -> frozenset[str]:
     """The head revision(s) of the migration scripts this code ships (read once per process)."""
-    from alembic.script import ScriptDirectory
-
     return frozenset(ScriptDirectory(directory).get_heads())
 
 

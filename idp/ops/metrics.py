@@ -2,14 +2,13 @@
 
 Other code counts with a one-liner, e.g.::
 
-    from idp import metrics
+    from idp.ops import metrics
     metrics.count("tokens_issued", grant="authorization_code")
 
 Under gunicorn with PROMETHEUS_MULTIPROC_DIR set (gunicorn.conf.py does it),
 every worker writes its counters to that directory and a scrape adds them up;
-without it the process's own registry is served. The outbox depth is not
-counted but read from the database at scrape time, so it is right whichever
-process sent or queued the messages.
+without it the process's own registry is served. Gauges that other
+packages own (the outbox depth) are registered collectors, read at scrape time.
 """
 
 from __future__ import annotations
@@ -22,10 +21,16 @@ import os
 import time
 
 from flask import Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
 from prometheus_client import values as prometheus_values
-from prometheus_client.core import GaugeMetricFamily
 
 log = logging.getLogger(__name__)
 
@@ -97,54 +102,27 @@ class _ProcessMetrics:
         yield from PROCESS_REGISTRY.collect()
 
 
-class OutboxDepth:
-    """Pending and dead messages per channel, read at scrape time."""
+_COLLECTORS: list = []
 
-    def collect(self):
-        from sqlalchemy import func
 
-        from flows.delivery.outbox import OutboxMessage
-        from idp.db import db
+def register_collector(collector) -> None:
+    """Add a collector read at every scrape (e.g. a queue depth another package owns)."""
+    _COLLECTORS.append(collector)
 
-        pending = GaugeMetricFamily(
-            PREFIX + "outbox_pending", "Messages waiting to be sent, by channel.", labels=["channel"]
-        )
-        dead = GaugeMetricFamily(
-            PREFIX + "outbox_dead", "Messages given up after the last retry, by channel.", labels=["channel"]
-        )
-        try:
-            rows = (
-                db.session.query(
-                    OutboxMessage.channel,
-                    OutboxMessage.dead_at.is_(None),
-                    func.count(OutboxMessage.id),
-                )
-                .filter(OutboxMessage.sent_at.is_(None))
-                .group_by(OutboxMessage.channel, OutboxMessage.dead_at.is_(None))
-                .all()
-            )
-        except Exception:
-            db.session.rollback()
-            log.warning("outbox depth not available for this scrape")
-            return
-        counts = {(channel, alive): n for channel, alive, n in rows}
-        for channel in sorted(ALLOWED["channel"]):
-            pending.add_metric([channel], counts.get((channel, True), 0))
-            dead.add_metric([channel], counts.get((channel, False), 0))
-        yield pending
-        yield dead
+
+def registered_collectors() -> tuple:
+    return tuple(_COLLECTORS)
 
 
 def exposition() -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     directory = multiprocess_dir()
     if directory:
-        from prometheus_client import multiprocess
-
         multiprocess.MultiProcessCollector(registry, path=directory)
     else:
         registry.register(_ProcessMetrics())
-    registry.register(OutboxDepth())
+    for collector in _COLLECTORS:
+        registry.register(collector)
     return generate_latest(registry)
 
 

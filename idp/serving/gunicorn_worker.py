@@ -2,14 +2,14 @@
 
 `gunicorn -c gunicorn.conf.py wsgi:app` stays the one command for every worker
 class: with IDP_WORKER_CLASS=asgi (the default) this worker wraps the loaded
-Flask app in idp.asgi_bridge.FlaskOnAsgi.
+Flask app in idp.serving.asgi_bridge.FlaskOnAsgi.
 """
 
 from __future__ import annotations
 
 from gunicorn.workers.gasgi import ASGIWorker
 
-from idp.asgi_bridge import FlaskOnAsgi
+from idp.serving.asgi_bridge import FlaskOnAsgi
 
 
 class FlaskAsgiWorker(ASGIWorker):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import phonenumbers
 
+from idp.accounts.lifecycle import is_live
 from idp.clock import utcnow
-from idp.lifecycle import is_live
 from idp.models import Account
 
 

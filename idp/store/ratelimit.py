@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from idp import metrics
+from idp.ops import metrics
 from idp.services import store
 
 

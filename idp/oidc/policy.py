@@ -4,18 +4,19 @@ One ordered table, read top to bottom (after node-oidc-provider's interaction
 policy). Each check names why the person must act and where they do it. The
 authorization endpoint asks `evaluate`; each flow clears one check and sends the
 person back to the paused request. `prompt=none` turns a prompt into its error.
-Adding a step is adding a row.
+Adding a step is adding a row; a package outside idp adds its own with
+`add_check` when the app is built (the consent flow's newer-version check).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from consent.renewal import outdated_mandatory
-from idp.lifecycle import is_live
+from idp.accounts.lifecycle import is_live
 from idp.models import Account
-from idp.sessions import ACR_LEVELS, SsoSession
+from idp.sessions.sso_session import ACR_LEVELS, SsoSession
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Check:
 
 
 def _no_session(ctx: Context) -> bool:
-    return ctx.session is None or not is_live(ctx.account, _dt(ctx.now))
+    return ctx.session is None or not is_live(ctx.account, moment(ctx))
 
 
 def _prompt_login(ctx: Context) -> bool:
@@ -65,10 +66,6 @@ def _not_activated(ctx: Context) -> bool:
     return ctx.account.email_verified_at is None
 
 
-def _mandatory_consent_outdated(ctx: Context) -> bool:
-    return bool(outdated_mandatory(ctx.account.id, _dt(ctx.now)))
-
-
 def _needs_password_proof(ctx: Context) -> bool:
     return "pwd" not in ctx.session.amr
 
@@ -81,10 +78,9 @@ def _acr_above_session(ctx: Context) -> bool:
     return ACR_LEVELS.index(ctx.session.acr) < needed
 
 
-def _dt(now: float):
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(now, tz=UTC)
+def moment(ctx: Context) -> datetime:
+    """The request's time as an aware datetime, for checks that compare with stored times."""
+    return datetime.fromtimestamp(ctx.now, tz=UTC)
 
 
 CHECKS: list[Check] = [
@@ -100,11 +96,17 @@ CHECKS: list[Check] = [
     ),
     Check("not_activated", "refuse", "not_activated", "access_denied", _not_activated),
     Check("password_proof", "login", "login.login_form", "login_required", _needs_password_proof),
-    Check(
-        "consent_version", "consent", "consents.update_form", "consent_required", _mandatory_consent_outdated
-    ),
     Check("acr_values", "step_up", "stepup.form", "interaction_required", _acr_above_session),
 ]
+
+
+def add_check(check: Check, before: str | None = None) -> None:
+    """A row contributed from outside idp (the consent flow's own check), handed in at start-up.
+    Adding it twice (a second app in one process) keeps one row."""
+    if any(existing.name == check.name for existing in CHECKS):
+        return
+    names = [existing.name for existing in CHECKS]
+    CHECKS.insert(names.index(before) if before in names else len(CHECKS), check)
 
 
 def evaluate(ctx: Context) -> Check | None:

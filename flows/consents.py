@@ -1,6 +1,6 @@
 """Consent pages: the texts, the account section, withdrawal, and a new mandatory version.
 
-Thin: they read the request, call the rules in consent/ and idp.closure, render.
+Thin: they read the request, call the rules in consent/ and flows.closure, render.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from consent import catalogue, offer, renewal
 from consent.records import current_state, record
-from idp import interaction, sessions
+from flows.closure import close_account
+from idp.accounts.lifecycle import is_live
 from idp.clock import utcnow
-from idp.closure import close_account
 from idp.db import db
-from idp.lifecycle import is_live
 from idp.models import Account
+from idp.oidc import interaction
+from idp.sessions import sso_session
 
 bp = Blueprint("consents", __name__)
 MOSCOW = timezone(timedelta(hours=3), "MSK")  # no daylight saving since 2014
@@ -56,7 +57,7 @@ def _signed_in(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        sso = sessions.current()
+        sso = sso_session.current()
         account = db.session.get(Account, sso.account_id) if sso else None
         if not is_live(account, utcnow()):
             return redirect(url_for("login.login_form", ia=request.values.get("ia") or None))
@@ -122,7 +123,7 @@ def close(account):
     version = latest.version if latest else catalogue.current_version(kind.name, utcnow()).id
     record(account.id, kind.name, version, False, **_evidence("account"))
     close_account(account, "consent_withdrawn", consent=kind.name)
-    sessions.end()
+    sso_session.end()
     return render_template("consent/closed.html")
 
 

@@ -1,0 +1,1 @@
+"""Development-only pages: the demo relying party."""

@@ -1,0 +1,1 @@
+"""What operators run it with: health probes, Prometheus metrics, structured logs."""

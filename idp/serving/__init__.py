@@ -1,0 +1,1 @@
+"""How requests reach the app: the ASGI bridge, gunicorn worker and logger, trusted proxies."""

@@ -1,0 +1,64 @@
+"""The house's doors: no module of ours imports itself back through others (docs/ARCHITECTURE.md).
+
+The rooms' directions are import-linter's contracts (`make lint`); this finds the cycles
+between single modules that those package-level contracts cannot see."""
+
+from __future__ import annotations
+
+import grimp
+
+PACKAGES = ("idp", "flows", "consent")
+
+
+def _cycles(graph) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iteratively)."""
+    modules = sorted(graph.modules)
+    index, low, on_stack, stack, found = {}, {}, set(), [], []
+    for root in modules:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.find_modules_directly_imported_by(child)))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_no_module_imports_itself_back():
+    graph = grimp.build_graph(*PACKAGES, exclude_type_checking_imports=True)
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    graph = grimp.ImportGraph()
+    for module in ("a", "b", "c"):
+        graph.add_module(module)
+    graph.add_import(importer="a", imported="b")
+    graph.add_import(importer="b", imported="a")
+    graph.add_import(importer="b", imported="c")
+    assert _cycles(graph) == [["a", "b"]]
