@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from flows.activation_link import MOSCOW
+from flows.activation_link import deadline_text
 from idp.accounts.lifecycle import ACTIVE, CONFIRMED, REGISTERED, state
 from idp.clock import utcnow
 from idp.db import db
@@ -29,7 +29,7 @@ def page():
     current = state(account, utcnow())
     deadline = None
     if current != ACTIVE and account.email_verified_at is None and account.activation_deadline:
-        deadline = account.activation_deadline.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
+        deadline = deadline_text(account)
     return render_template(
         "account.html",
         account=account,

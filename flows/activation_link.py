@@ -8,7 +8,6 @@ single-use marker (once set, every link for the account reads as used).
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta, timezone
 
 from flask import render_template
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -18,14 +17,12 @@ from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
 from idp.accounts import account_view
 from idp.accounts.lifecycle import is_expired
-from idp.clock import utcnow
+from idp.clock import MOSCOW, utcnow
 from idp.db import db
 from idp.models import Account, audit
 from idp.ops import metrics
 from idp.services import settings
 from idp.web.messages import EMAIL_SUBJECTS
-
-MOSCOW = timezone(timedelta(hours=3))
 
 
 class LinkError(Exception):
@@ -96,14 +93,18 @@ def activate(token: str) -> Account:
 def send(account: Account) -> None:
     """Queue the activation e-mail in the caller's transaction."""
     link = public_url("activation.confirm_form", token=make_token(account))
-    deadline = account.activation_deadline.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
-    values = {"account": account, "link": link, "deadline": deadline}
+    values = {"account": account, "link": link, "deadline": deadline_text(account)}
     enqueue_email(
         account.email,
         EMAIL_SUBJECTS["activation"],
         render_template("email/activation.txt", **values),
         render_template("email/activation.html", **values),
     )
+
+
+def deadline_text(account: Account) -> str:
+    """Until when the link works, as the person reads it: Moscow time, to the minute."""
+    return account.activation_deadline.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
 
 
 def waits_for_activation(account: Account | None) -> bool:

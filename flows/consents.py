@@ -5,7 +5,6 @@ Thin: they read the request, call the rules in consent/ and flows.closure, rende
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
 from functools import wraps
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -14,14 +13,13 @@ from consent import catalogue, offer, renewal
 from consent.records import current_state, record
 from flows.closure import close_account
 from idp.accounts.lifecycle import is_live
-from idp.clock import utcnow
+from idp.clock import MOSCOW, utcnow
 from idp.db import db
 from idp.models import Account
 from idp.oidc import interaction
 from idp.sessions import sso_session
 
 bp = Blueprint("consents", __name__)
-MOSCOW = timezone(timedelta(hours=3), "MSK")  # no daylight saving since 2014
 
 
 @bp.app_template_filter("moscow_date")

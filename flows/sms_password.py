@@ -13,13 +13,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
-from idp.clock import clock
+from idp.clock import MOSCOW, clock
 from idp.services import settings, store
 from idp.store import ratelimit
 
-MOSCOW = timezone(timedelta(hours=3))
 _KEEP = 24 * 3600  # how long a challenge record is kept so "expired" can be told from "never sent"
 
 # Purposes keep the registration code and the step-up code apart.

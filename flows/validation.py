@@ -6,7 +6,6 @@ Invalid with the message key shown next to the field.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from consent import catalogue
+from idp.accounts import phones
 
 NAME_MAX = 100
 _SEPARATORS = "-' ’"
@@ -70,31 +70,19 @@ def email_address(raw: str | None) -> str:
     return normalized
 
 
-_PHONE_CHARS = re.compile(r"^[0-9+()\-\s.]+$")
-
-
 def mobile_phone(raw: str | None) -> str:
     """A Russian mobile number in E.164; landlines and foreign numbers are refused with a reason."""
-    text = (raw or "").strip()
-    if not text:
+    if not (raw or "").strip():
         raise Invalid("phone_required")
-    if not _PHONE_CHARS.match(text):
-        raise Invalid("phone_invalid")
-    digits = re.sub(r"\D", "", text)
-    if not text.startswith("+") and len(digits) == 11 and digits[0] == "8":
-        text = "+7" + digits[1:]  # the domestic trunk prefix 8 is how most people write it
-    try:
-        number = phonenumbers.parse(text, "RU")
-    except phonenumbers.NumberParseException:
-        raise Invalid("phone_invalid") from None
-    if not phonenumbers.is_valid_number(number):
+    number = phones.parse(raw)
+    if number is None:
         raise Invalid("phone_invalid")
     if phonenumbers.region_code_for_number(number) != "RU":
         raise Invalid("phone_not_russian")
     kind = phonenumbers.number_type(number)
     if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
         raise Invalid("phone_landline")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phones.e164(number)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from flows.delivery.worker import run_forever, run_pass
 from flows.enrolment import Evidence, register
 from flows.expiry import purge_expired
 from flows.sms_password import SmsPasswordError
-from idp.accounts.lookup import normalize_login_phone
+from idp.accounts import phones
 from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account, Client, SigningKey
@@ -93,7 +93,7 @@ def accounts():
 def accounts_create(email, phone, family_name, given_name, middle_name, password):
     """Create an already activated account."""
 
-    normalized = normalize_login_phone(phone)
+    normalized = phones.normalize(phone)
     if normalized is None:
         raise click.BadParameter("not a phone number", param_hint="--phone")
     now = utcnow()

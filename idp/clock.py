@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+
+MOSCOW = timezone(timedelta(hours=3), "MSK")  # the company's time; no daylight saving since 2014
 
 
 class Clock:

@@ -1,1 +1,1 @@
-"""Accounts as the protocol reads them: lookup by login, the lifecycle rules, the cached view, password hashing."""
+"""Accounts as the protocol reads them: lookup by login, phone numbers, lifecycle, cached view, passwords."""
