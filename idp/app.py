@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         clients=ClientCache(settings.client_cache_ttl),
     )
     _contribute_from_other_packages()
-    app.extensions["idp.oauth"] = build_server(app)
+    app.extensions["idp.oauth"] = build_server(app, app.extensions["idp"])
     for blueprint in _blueprints(settings):
         app.register_blueprint(blueprint)
     csrf.exempt(oidc_views.bp)

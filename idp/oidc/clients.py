@@ -11,7 +11,10 @@ from idp.db import db
 from idp.models import Client, hash_client_secret
 from idp.services import services
 
-AUTH_METHODS = {"client_secret_basic", "client_secret_post", "none"}
+# How a client may authenticate at the token and revocation endpoints; introspection is for
+# confidential clients only. The one list that discovery, the server and the clients file use.
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+CONFIDENTIAL_AUTH_METHODS = [method for method in AUTH_METHODS if method != "none"]
 DEFAULT_GRANTS = ["authorization_code", "refresh_token"]
 
 
@@ -29,7 +32,7 @@ def validate_entry(entry: dict, where: str) -> dict:
         raise ClientFileError(f"{where}: client_id is required")
     method = entry.get("token_endpoint_auth_method", "client_secret_basic")
     if method not in AUTH_METHODS:
-        raise ClientFileError(f"{where}: token_endpoint_auth_method must be one of {sorted(AUTH_METHODS)}")
+        raise ClientFileError(f"{where}: token_endpoint_auth_method must be one of {AUTH_METHODS}")
     uris = entry.get("redirect_uris") or []
     if not uris:
         raise ClientFileError(f"{where}: at least one redirect_uri is required")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from idp.oidc.claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from idp.oidc.clients import AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from idp.sessions.sso_session import ACR_LEVELS
 
 
@@ -26,20 +27,9 @@ def discovery_document(issuer: str) -> dict:
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": [
-            "client_secret_basic",
-            "client_secret_post",
-            "none",
-        ],
-        "revocation_endpoint_auth_methods_supported": [
-            "client_secret_basic",
-            "client_secret_post",
-            "none",
-        ],
-        "introspection_endpoint_auth_methods_supported": [
-            "client_secret_basic",
-            "client_secret_post",
-        ],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         "acr_values_supported": ACR_LEVELS,
         "prompt_values_supported": ["none", "login"],

@@ -25,7 +25,6 @@ from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.util import create_half_hash
 from authlib.oidc.rpinitiated import EndSessionEndpoint
-from flask import g
 from flask import request as flask_request
 from joserfc import jwt
 
@@ -33,15 +32,13 @@ from idp.accounts import account_view
 from idp.accounts.account_view import AccountView
 from idp.accounts.lifecycle import is_active
 from idp.clock import clock, utcnow
-from idp.models import Account, Client
 from idp.oidc import tokens
 from idp.oidc.claims import released_claims, user_claims
+from idp.oidc.clients import AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from idp.ops import metrics
-from idp.services import services, settings, store
+from idp.services import Services
 from idp.sessions import sso_session
 from idp.store import ratelimit
-
-TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
 
 def public_sid(sid: str) -> str:
@@ -86,11 +83,29 @@ def _active_account(account_id: int, stored=account_view.UNREAD) -> AccountView:
     return account
 
 
-class CodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
+class FamilyTokens:
+    """Tokens of the grant's family: what the sign-in proved travels on the request Authlib
+    hands every hook (`request.grant_facts`, set by `authenticate_user`)."""
+
+    def generate_token(
+        self, user=None, scope=None, grant_type=None, expires_in=None, include_refresh_token=True
+    ):
+        token = {
+            "token_type": "Bearer",
+            "access_token": tokens.new_access_token(self.request.grant_facts["family"]),
+            "expires_in": self.server.services.settings.access_token_ttl,
+            "scope": scope,
+        }
+        if include_refresh_token:
+            token["refresh_token"] = tokens.new_refresh_token()
+        return token
+
+
+class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
 
     def save_authorization_code(self, code, request):
-        auth = g.oidc_authorization
+        settings = self.server.services.settings
         data = {
             "client_id": request.client.client_id,
             "redirect_uri": request.payload.redirect_uri or request.client.get_default_redirect_uri(),
@@ -100,21 +115,22 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             "code_challenge": request.payload.data.get("code_challenge"),
             "code_challenge_method": request.payload.data.get("code_challenge_method"),
             "family": tokens.new_family(),
-            "exp": int(clock.time()) + settings().code_ttl,
-            "grant": auth,
+            "exp": int(clock.time()) + settings.code_ttl,
+            "grant": request.sign_in,
         }
-        store().set_json(f"code:{tokens.digest(code)}", data, settings().code_ttl)
+        self.server.services.store.set_json(f"code:{tokens.digest(code)}", data, settings.code_ttl)
 
     def query_authorization_code(self, code, client):
         # GETDEL is the redemption: two concurrent exchanges cannot both see the code.
         key = tokens.digest(code)
-        marker = (f"usedcode:{key}", max(600, settings().code_ttl * 10))
-        raw, stored_account = store().getdel_following(
+        store = self.server.services.store
+        marker = (f"usedcode:{key}", max(600, self.server.services.settings.code_ttl * 10))
+        raw, stored_account = store.getdel_following(
             f"code:{key}", marker, "account_id", account_view.STORE_PREFIX
         )
         data = json.loads(raw) if raw is not None else None
         if data is None:
-            used = store().get_json(marker[0])
+            used = store.get_json(marker[0])
             if used is not None:
                 tokens.revoke_family(used["family"])
             return None
@@ -127,12 +143,12 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code):
         data = authorization_code.data
-        g.oidc_grant = {"family": data["family"], "nonce": data.get("nonce"), **data["grant"]}
+        self.request.grant_facts = {"family": data["family"], "nonce": data.get("nonce"), **data["grant"]}
         return _active_account(data["account_id"], authorization_code.stored_account)
 
 
-class RefreshGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
+class RefreshGrant(FamilyTokens, grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
@@ -151,7 +167,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
         return None
 
     def authenticate_user(self, refresh_token):
-        g.oidc_grant = {"family": refresh_token.family_id, **refresh_token.grant}
+        self.request.grant_facts = {"family": refresh_token.family_id, **refresh_token.grant}
         return _active_account(refresh_token.account_id)
 
     def revoke_old_credential(self, refresh_token):
@@ -173,19 +189,19 @@ class IdToken(OpenIDCode):
         _, token, _ = response
         if "openid" not in (token.get("scope") or "").split():
             return token
-        token["id_token"] = encode_id_token(grant.request.client, grant.request.user, token)
+        token["id_token"] = encode_id_token(grant.server.services, grant.request, token)
         return token
 
 
-def encode_id_token(client: Client, account: Account, token: dict) -> str:
-    info = g.oidc_grant
+def encode_id_token(services: Services, request: OAuth2Request, token: dict) -> str:
+    info, client = request.grant_facts, request.client
     now = int(clock.time())
     claims = {
-        "iss": settings().issuer,
+        "iss": services.settings.issuer,
         "aud": client.client_id,
         "azp": client.client_id,
         "iat": now,
-        "exp": now + settings().id_token_ttl,
+        "exp": now + services.settings.id_token_ttl,
         "auth_time": info["auth_time"],
         "acr": info.get("acr"),
         "amr": info.get("amr"),
@@ -194,47 +210,12 @@ def encode_id_token(client: Client, account: Account, token: dict) -> str:
     if info.get("nonce"):
         claims["nonce"] = info["nonce"]
     requested = (info.get("claims") or {}).get("id_token")
-    claims.update(user_claims(account, released_claims(token["scope"], requested)))
+    claims.update(user_claims(request.user, released_claims(token["scope"], requested)))
     alg = "RS256"
-    key = services().keyring.signing_key(alg)
+    key = services.keyring.signing_key(alg)
     claims["at_hash"] = to_native(create_half_hash(token["access_token"], alg))
     header = {"alg": alg, "kid": key.kid, "typ": "JWT"}
     return jwt.encode(header, {k: v for k, v in claims.items() if v is not None}, key, [alg])
-
-
-def generate_token(grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
-    family = g.oidc_grant["family"]
-    token = {
-        "token_type": "Bearer",
-        "access_token": tokens.new_access_token(family),
-        "expires_in": settings().access_token_ttl,
-        "scope": scope,
-    }
-    if include_refresh_token:
-        token["refresh_token"] = tokens.new_refresh_token()
-    return token
-
-
-def save_token(token, request):
-    info = dict(g.oidc_grant)
-    family = info.pop("family")
-    info.pop("nonce", None)
-    client = request.client
-    tokens.save_access_token(
-        token["access_token"],
-        {
-            "client_id": client.client_id,
-            "account_id": request.user.id,
-            "sub": request.user.sub,
-            "scope": token["scope"],
-            "claims": (info.get("claims") or {}).get("userinfo"),
-        },
-    )
-    if token.get("refresh_token"):
-        tokens.save_refresh_token(
-            token["refresh_token"], family, client.client_id, request.user.id, token["scope"], info
-        )
-    metrics.count("tokens_issued", grant=request.payload.grant_type)
 
 
 class BearerValidator(BearerTokenValidator):
@@ -257,7 +238,7 @@ class UserInfo(UserInfoEndpoint):
 
 
 class Revocation(RevocationEndpoint):
-    CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
+    CLIENT_AUTH_METHODS = AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
         if token_type_hint != "refresh_token":
@@ -274,7 +255,7 @@ class Revocation(RevocationEndpoint):
 
 
 class Introspection(IntrospectionEndpoint):
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
 
     def query_token(self, token_string, token_type_hint):
         if token_type_hint != "refresh_token":
@@ -299,7 +280,7 @@ class Introspection(IntrospectionEndpoint):
                 "sub": token.sub,
                 "exp": token.exp,
                 "iat": token.iat,
-                "iss": settings().issuer,
+                "iss": self.server.services.settings.issuer,
             }
         account = account_view.load(token.account_id)
         return {
@@ -310,13 +291,13 @@ class Introspection(IntrospectionEndpoint):
             "sub": account.sub if account else None,
             "exp": int(token.expires_at.timestamp()),
             "iat": int(token.issued_at.timestamp()),
-            "iss": settings().issuer,
+            "iss": self.server.services.settings.issuer,
         }
 
 
 class EndSession(EndSessionEndpoint):
     def get_server_jwks(self):
-        return services().keyring.public_keyset()
+        return self.server.services.keyring.public_keyset()
 
     def get_algorithms(self):
         return ["RS256", "ES256"]
@@ -326,46 +307,77 @@ class EndSession(EndSessionEndpoint):
 
 
 class Issuer(IssuerParameter):
+    def __init__(self, issuer: str) -> None:
+        self.issuer = issuer
+
     def get_issuer(self):
-        return settings().issuer
+        return self.issuer
 
 
 class Server(AuthorizationServer):
     def authenticate_client(self, request, methods, endpoint="token"):
         """Client authentication, with failed attempts limited per address: a client
         secret is a secret, and guessing it is throttled like a password."""
-        address = flask_request.remote_addr or "unknown"
-        limit = settings().client_auth_failures_per_window
+        address = request.remote_addr
+        settings = self.services.settings
+        limit = settings.client_auth_failures_per_window
         if ratelimit.exceeded("client-auth", address, limit):
             raise InvalidClientError(
                 description="Too many failed client authentications; try again later.",
-                status_code=401 if "Authorization" in flask_request.headers else 400,
+                status_code=401 if "Authorization" in request.headers else 400,
             )
         try:
             return super().authenticate_client(request, methods, endpoint)
         except InvalidClientError:
             with contextlib.suppress(ratelimit.RateLimited):  # the next attempt is refused above
-                ratelimit.hit("client-auth", address, limit, settings().login_attempt_window)
+                ratelimit.hit("client-auth", address, limit, settings.login_attempt_window)
             raise
 
     def create_oauth2_request(self, request):
-        """A resumed authorization request is read from the store, not the URL."""
-        params = getattr(g, "oidc_params", None)
-        if params is None:
-            return super().create_oauth2_request(request)
-        oauth_request = OAuth2Request("GET", flask_request.url, headers=flask_request.headers)
-        oauth_request.payload = BasicOAuth2Payload(params)
+        """Authlib's request from the HTTP one, with the caller's address on it; a request
+        built already (a resumed authorization request) is used as it is."""
+        if isinstance(request, OAuth2Request):
+            return request
+        oauth_request = super().create_oauth2_request(request)
+        oauth_request.remote_addr = flask_request.remote_addr or "unknown"
         return oauth_request
 
+    def resumed_request(self, params: dict) -> OAuth2Request:
+        """A paused authorization request, read from the store rather than the URL."""
+        oauth_request = OAuth2Request("GET", flask_request.url, headers=flask_request.headers)
+        oauth_request.payload = BasicOAuth2Payload(params)
+        oauth_request.remote_addr = flask_request.remote_addr or "unknown"
+        return oauth_request
 
-def _query_client(client_id):
-    return services().clients.get(client_id)
+    def query_client(self, client_id):
+        return self.services.clients.get(client_id)
+
+    def save_token(self, token, request):
+        info = dict(request.grant_facts)
+        family = info.pop("family")
+        info.pop("nonce", None)
+        client = request.client
+        tokens.save_access_token(
+            token["access_token"],
+            {
+                "client_id": client.client_id,
+                "account_id": request.user.id,
+                "sub": request.user.sub,
+                "scope": token["scope"],
+                "claims": (info.get("claims") or {}).get("userinfo"),
+            },
+        )
+        if token.get("refresh_token"):
+            tokens.save_refresh_token(
+                token["refresh_token"], family, client.client_id, request.user.id, token["scope"], info
+            )
+        metrics.count("tokens_issued", grant=request.payload.grant_type)
 
 
-def build_server(app) -> Server:
+def build_server(app, services: Services) -> Server:
     server = Server()
-    server.init_app(app, query_client=_query_client, save_token=save_token)
-    server.register_token_generator("default", generate_token)
+    server.services = services
+    server.init_app(app)
     id_token = IdToken(require_nonce=False)
     server.register_grant(CodeGrant, [S256Challenge(required=True), id_token])
     server.register_grant(RefreshGrant, [id_token])
@@ -375,5 +387,5 @@ def build_server(app) -> Server:
     server.register_endpoint(Revocation)
     server.register_endpoint(Introspection)
     server.register_endpoint(EndSession)
-    server.register_extension(Issuer())
+    server.register_extension(Issuer(services.settings.issuer))
     return server

@@ -7,7 +7,7 @@ import hashlib
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
@@ -73,8 +73,9 @@ def _error_page(error: OAuth2Error):
     )
 
 
-def _extra_checks(params: dict, client) -> None:
-    """What the authorization request must satisfy beyond Authlib's checks."""
+def _extra_checks(params: dict, client) -> dict:
+    """What the authorization request must satisfy beyond Authlib's checks; returns the
+    parsed `claims` request."""
     if client.is_public and not params.get("code_challenge"):
         raise InvalidRequestError("PKCE with S256 is required for public clients.")
     if params.get("code_challenge") and params.get("code_challenge_method", "S256") != "S256":
@@ -85,7 +86,7 @@ def _extra_checks(params: dict, client) -> None:
     if "openid" in (params.get("scope") or "").split() and not params.get("redirect_uri"):
         raise InvalidRequestError("redirect_uri is required.")
     try:
-        g.oidc_claims_request = parse_claims_request(params.get("claims"))
+        return parse_claims_request(params.get("claims"))
     except ValueError as exc:
         raise InvalidRequestError(f"Malformed claims parameter: {exc}") from None
 
@@ -94,8 +95,9 @@ def _authorize(params: dict, ia: str | None, started_at: float | None):
     sso = sso_session.current()
     account = db.session.get(Account, sso.account_id) if sso else None
     state = params.get("state")
+    oauth_request = server().resumed_request(params) if ia else None
     try:
-        grant = server().get_consent_grant(end_user=account if sso else None)
+        grant = server().get_consent_grant(oauth_request, end_user=account if sso else None)
     except OAuth2Error as error:
         redirect_uri = getattr(error, "redirect_uri", None)
         if redirect_uri:
@@ -103,7 +105,7 @@ def _authorize(params: dict, ia: str | None, started_at: float | None):
         return _error_page(error)
     redirect_uri = grant.redirect_uri
     try:
-        _extra_checks(params, grant.request.client)
+        claims_request = _extra_checks(params, grant.request.client)
     except OAuth2Error as error:
         return _error_redirect(redirect_uri, error.error, state, error.description)
     ctx = policy.Context(sso, account, params, clock.time(), started_at, {})
@@ -116,12 +118,12 @@ def _authorize(params: dict, ia: str | None, started_at: float | None):
         ia = ia or interaction.start(params)
         hint = params.get("login_hint", "") if check.prompt == "login" else ""
         return redirect(url_for(check.endpoint, ia=ia, login=hint or None))
-    g.oidc_authorization = {
+    grant.request.sign_in = {  # what the code will carry to the token request
         "auth_time": sso.auth_time,
         "amr": sso.amr,
         "acr": sso.acr,
         "sid": public_sid(sso.sid),
-        "claims": g.oidc_claims_request,
+        "claims": claims_request,
     }
     sso_session.remember_client(sso, grant.request.client.client_id)
     if ia:
@@ -143,7 +145,6 @@ def resume(ia):
             "error.html",
             message="Время на вход истекло. Вернитесь на сайт и нажмите «Ваш личный кабинет» ещё раз.",
         ), 400
-    g.oidc_params = paused["params"]
     return _authorize(paused["params"], ia, paused["started_at"])
 
 
