@@ -17,6 +17,7 @@ from idp.models import Account
 from idp.oidc import interaction, policy
 from idp.oidc.claims import parse_claims_request
 from idp.oidc.server import public_sid
+from idp.ops import logging_setup
 from idp.services import services, settings
 from idp.sessions import sso_session
 from idp.web.messages import MESSAGES
@@ -145,6 +146,7 @@ def resume(ia):
             "error.html",
             message="Время на вход истекло. Вернитесь на сайт и нажмите «Ваш личный кабинет» ещё раз.",
         ), 400
+    logging_setup.note_client(paused["params"].get("client_id"))
     return _authorize(paused["params"], ia, paused["started_at"])
 
 

@@ -92,9 +92,14 @@ def _over_the_limit() -> bool:
     return limit is not None and (request.content_length or 0) > limit
 
 
+def note_client(client_id: str | None) -> None:
+    """Name the relying party of a request that does not carry it (a resumed authorization)."""
+    g.access_client_id = client_id
+
+
 def _client_id() -> str | None:
     """The relying party, when the request names one (never its secret)."""
-    candidates = [(g.get("oidc_params") or {}).get("client_id"), request.args.get("client_id")]
+    candidates = [g.get("access_client_id"), request.args.get("client_id")]
     if request.mimetype == "application/x-www-form-urlencoded" and not _over_the_limit():
         candidates.append(request.form.get("client_id"))
     auth = request.authorization
