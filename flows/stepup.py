@@ -1,5 +1,7 @@
-"""Step-up by SMS: a signed-in person proves the phone as well, when a site asks for
-acr urn:rossetimr:lk:acr:mfa. The session keeps its sid and gains "sms" in amr."""
+"""Step-up: a signed-in person proves a second factor as well, when a site asks for
+acr urn:rossetimr:lk:acr:mfa. SMS goes only to a verified phone. The session keeps its
+public sid and gains the method in amr; «Отмена» ends the site's request with
+unmet_authentication_requirements (the policy's acr_declined row)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from flows import sms_password
 from flows.delivery.outbox import enqueue_sms
+from idp.accounts import second_factors
 from idp.accounts.lifecycle import is_live
 from idp.clock import utcnow
 from idp.db import db
@@ -44,6 +47,15 @@ def _current():
     return sso, account
 
 
+def _cannot_use_sms(account: Account) -> bool:
+    return second_factors.SMS not in second_factors.available(account)
+
+
+def _declined(ia):
+    interaction.decline(ia, "step_up")
+    return redirect(interaction.resume_url(ia))
+
+
 @bp.get("/stepup")
 def form():
     ia = request.args.get("ia")
@@ -52,6 +64,8 @@ def form():
         return redirect(url_for("login.login_form", ia=ia))
     if "sms" in sso.amr:
         return redirect(interaction.resume_url(ia))
+    if _cannot_use_sms(account):
+        return _declined(ia)
     if not sms_password.has_live_code(sms_password.STEP_UP, account.sub):
         try:
             _send(account)
@@ -66,6 +80,8 @@ def submit():
     sso, account = _current()
     if sso is None:
         return redirect(url_for("login.login_form", ia=ia))
+    if _cannot_use_sms(account):
+        return _declined(ia)
     try:
         limits = settings()
         ratelimit.hit("stepup", account.sub, limits.login_attempts_per_window, limits.login_attempt_window)
@@ -85,8 +101,16 @@ def resend():
     sso, account = _current()
     if sso is None:
         return redirect(url_for("login.login_form", ia=ia))
+    if _cannot_use_sms(account):
+        return _declined(ia)
     try:
         _send(account)
     except sms_password.SmsPasswordError as exc:
         return _page(ia, account, for_error(exc), status=429)
     return _page(ia, account)
+
+
+@bp.post("/stepup/cancel")
+def cancel():
+    """«Отмена»: the person does not prove more; the site is told so."""
+    return _declined(request.form.get("ia") or None)

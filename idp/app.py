@@ -141,7 +141,7 @@ def _contribute_from_other_packages() -> None:
             "consent_required",
             lambda ctx: bool(outdated_mandatory(ctx.account.id, policy.moment(ctx))),
         ),
-        before="acr_values",
+        before="acr_unknown",
     )
     account_view.register_extra("consents", consents_claim, changed_by=ConsentRecord)
     if not any(isinstance(c, OutboxDepth) for c in metrics.registered_collectors()):

@@ -31,5 +31,14 @@ def resume_url(ia: str | None) -> str:
     return url_for("account.page")
 
 
+def decline(ia: str | None, prompt: str) -> None:
+    """The person cancelled this step (a step-up): the request ends at the relying party
+    with the policy's error for it, not with a weaker token."""
+    paused = load(ia)
+    if paused is not None:
+        paused["declined"] = sorted({*paused.get("declined", []), prompt})
+        store().set_json(f"ia:{ia}", paused, TTL)
+
+
 def forget(ia: str) -> None:
     store().delete(f"ia:{ia}")

@@ -10,13 +10,17 @@ Adding a step is adding a row; a package outside idp adds its own with
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from idp.accounts import second_factors
 from idp.accounts.lifecycle import is_live
 from idp.models import Account
-from idp.sessions.sso_session import ACR_LEVELS, SsoSession
+from idp.sessions.sso_session import ACR_LEVELS, ACR_MFA, SsoSession
+
+UNMET = "unmet_authentication_requirements"  # OpenID Connect Core 1.0 errata set 2, 3.1.2.6
 
 
 @dataclass
@@ -29,14 +33,17 @@ class Context:
     now: float
     interaction_started_at: float | None  # when the paused request was first seen
     extra: dict
+    declined: list[str] = field(default_factory=list)  # prompts the person cancelled
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    prompt: str  # the interaction that clears it; "refuse" stops with an explanation
+    # the interaction that clears it; "refuse" stops with an explanation to the person,
+    # "unmet" ends the request at the relying party with `error`, prompt=none or not
+    prompt: str
     endpoint: str  # the flow's Flask endpoint, or the refusal's message key
-    error: str  # the OIDC error for prompt=none
+    error: str  # the OIDC error for prompt=none (and for "unmet")
     applies: Callable[[Context], bool]
 
 
@@ -44,18 +51,24 @@ def _no_session(ctx: Context) -> bool:
     return ctx.session is None or not is_live(ctx.account, moment(ctx))
 
 
+def _signed_in_during_this_request(ctx: Context) -> bool:
+    """A sign-in after the paused request was first seen is fresh for prompt=login and max_age."""
+    started = ctx.interaction_started_at
+    return started is not None and ctx.session.auth_time >= int(started)
+
+
 def _prompt_login(ctx: Context) -> bool:
     if "login" not in ctx.params.get("prompt", "").split():
         return False
-    started = ctx.interaction_started_at
-    return started is None or ctx.session.auth_time < int(started)
+    return not _signed_in_during_this_request(ctx)
 
 
 def _max_age(ctx: Context) -> bool:
     max_age = ctx.params.get("max_age")
-    if max_age in (None, ""):
+    if max_age in (None, "") or _signed_in_during_this_request(ctx):
         return False
-    return ctx.now - ctx.session.auth_time > int(max_age)
+    # auth_time is in whole seconds: so is the elapsed time (OIDC Core 3.1.2.1).
+    return int(ctx.now) - ctx.session.auth_time > int(max_age)
 
 
 def _password_not_set(ctx: Context) -> bool:
@@ -70,12 +83,51 @@ def _needs_password_proof(ctx: Context) -> bool:
     return "pwd" not in ctx.session.amr
 
 
+def requested_acr(params: dict) -> list[str]:
+    """The levels the relying party listed: an acr in the `claims` parameter (OIDC Core
+    5.5.1.1) or else `acr_values`. Either is a requirement here: the acr granted is always
+    one of them, or the request ends with an error."""
+    try:
+        asked = (json.loads(params.get("claims") or "{}").get("id_token") or {}).get("acr")
+    except (ValueError, AttributeError):
+        asked = None  # a malformed claims parameter is refused before the policy runs
+    if isinstance(asked, dict) and (asked.get("values") or asked.get("value")):
+        values = asked.get("values") or [asked.get("value")]
+        return [v for v in values if isinstance(v, str)]
+    return params.get("acr_values", "").split()
+
+
+def granted_acr(ctx: Context) -> str | None:
+    """The acr the token states: the strongest listed level the session reaches (every level
+    includes the ones below it), the session's own when none was asked; None when none fits."""
+    listed = requested_acr(ctx.params)
+    if not listed:
+        return ctx.session.acr
+    reached = ACR_LEVELS.index(ctx.session.acr)
+    fitting = [v for v in listed if v in ACR_LEVELS and ACR_LEVELS.index(v) <= reached]
+    return max(fitting, key=ACR_LEVELS.index) if fitting else None
+
+
+def _acr_unknown(ctx: Context) -> bool:
+    listed = requested_acr(ctx.params)
+    return bool(listed) and not any(v in ACR_LEVELS for v in listed)
+
+
 def _acr_above_session(ctx: Context) -> bool:
-    wanted = [v for v in ctx.params.get("acr_values", "").split() if v in ACR_LEVELS]
-    if not wanted:
-        return False
-    needed = min(ACR_LEVELS.index(v) for v in wanted)
-    return ACR_LEVELS.index(ctx.session.acr) < needed
+    return granted_acr(ctx) is None
+
+
+def _acr_unreachable(ctx: Context) -> bool:
+    """The level needs a second factor and the account has none to prove."""
+    return (
+        _acr_above_session(ctx)
+        and ACR_MFA in requested_acr(ctx.params)
+        and not (second_factors.available(ctx.account))
+    )
+
+
+def _acr_declined(ctx: Context) -> bool:
+    return _acr_above_session(ctx) and "step_up" in ctx.declined
 
 
 def moment(ctx: Context) -> datetime:
@@ -96,6 +148,9 @@ CHECKS: list[Check] = [
     ),
     Check("not_activated", "refuse", "not_activated", "access_denied", _not_activated),
     Check("password_proof", "login", "login.login_form", "login_required", _needs_password_proof),
+    Check("acr_unknown", "unmet", "", UNMET, _acr_unknown),
+    Check("acr_unreachable", "unmet", "", UNMET, _acr_unreachable),
+    Check("acr_declined", "unmet", "", UNMET, _acr_declined),
     Check("acr_values", "step_up", "stepup.form", "interaction_required", _acr_above_session),
 ]
 

@@ -92,7 +92,7 @@ def _extra_checks(params: dict, client) -> dict:
         raise InvalidRequestError(f"Malformed claims parameter: {exc}") from None
 
 
-def _authorize(params: dict, ia: str | None, started_at: float | None):
+def _authorize(params: dict, ia: str | None, started_at: float | None, declined=()):
     sso = sso_session.current()
     account = db.session.get(Account, sso.account_id) if sso else None
     state = params.get("state")
@@ -109,10 +109,12 @@ def _authorize(params: dict, ia: str | None, started_at: float | None):
         claims_request = _extra_checks(params, grant.request.client)
     except OAuth2Error as error:
         return _error_redirect(redirect_uri, error.error, state, error.description)
-    ctx = policy.Context(sso, account, params, clock.time(), started_at, {})
+    ctx = policy.Context(sso, account, params, clock.time(), started_at, {}, declined)
     check = policy.evaluate(ctx)
     if check is not None:
-        if "none" in params.get("prompt", "").split():
+        if check.prompt == "unmet" or "none" in params.get("prompt", "").split():
+            if ia:
+                interaction.forget(ia)
             return _error_redirect(redirect_uri, check.error, state)
         if check.prompt == "refuse":
             return render_template("error.html", message=MESSAGES[check.endpoint]), 403
@@ -121,8 +123,8 @@ def _authorize(params: dict, ia: str | None, started_at: float | None):
         return redirect(url_for(check.endpoint, ia=ia, login=hint or None))
     grant.request.sign_in = {  # what the code will carry to the token request
         "auth_time": sso.auth_time,
-        "amr": sso.amr,
-        "acr": sso.acr,
+        "amr": sso.amr_claim,
+        "acr": policy.granted_acr(ctx),
         "sid": public_sid(sso.sid),
         "claims": claims_request,
     }
@@ -147,7 +149,7 @@ def resume(ia):
             message="Время на вход истекло. Вернитесь на сайт и нажмите «Ваш личный кабинет» ещё раз.",
         ), 400
     logging_setup.note_client(paused["params"].get("client_id"))
-    return _authorize(paused["params"], ia, paused["started_at"])
+    return _authorize(paused["params"], ia, paused["started_at"], paused.get("declined", []))
 
 
 @bp.post("/token")

@@ -18,7 +18,8 @@ from idp.services import settings, store
 ACR_PASSWORD = "urn:rossetimr:lk:acr:pwd"
 ACR_SMS = "urn:rossetimr:lk:acr:sms"
 ACR_MFA = "urn:rossetimr:lk:acr:mfa"
-ACR_LEVELS = [ACR_SMS, ACR_PASSWORD, ACR_MFA]  # weakest first
+ACR_LEVELS = [ACR_SMS, ACR_PASSWORD, ACR_MFA]  # weakest first; each includes those before it
+SECOND_FACTORS = {"sms", "otp"}  # amr values proven on top of the password
 
 
 @dataclass
@@ -30,9 +31,17 @@ class SsoSession:
     clients: list[str] = field(default_factory=list)
 
     @property
+    def amr_claim(self) -> list[str]:
+        """amr as tokens state it (RFC 8176): the methods, and "mfa" once there are two factors."""
+        methods = set(self.amr)
+        if "pwd" in methods and methods & SECOND_FACTORS:
+            methods.add("mfa")
+        return sorted(methods)
+
+    @property
     def acr(self) -> str:
         methods = set(self.amr)
-        if "pwd" in methods and "sms" in methods:
+        if "pwd" in methods and methods & SECOND_FACTORS:
             return ACR_MFA
         if "pwd" in methods:
             return ACR_PASSWORD

@@ -67,3 +67,10 @@ class Flow:
 @pytest.fixture
 def flow(live_server, make_account):
     return Flow(live_server, make_account())
+
+
+@pytest.fixture
+def outbox(app):
+    from tests.flows.conftest import Outbox
+
+    return Outbox(app)
