@@ -7,9 +7,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flows.activation_link import deadline_text
 from idp.accounts.lifecycle import ACTIVE, CONFIRMED, REGISTERED, state
 from idp.clock import utcnow
-from idp.db import db
-from idp.models import Account
 from idp.sessions import sso_session
+from idp.web.signed_in import signed_in
 
 bp = Blueprint("account", __name__)
 
@@ -21,11 +20,9 @@ STATE_LABELS = {
 
 
 @bp.get("/account")
-def page():
-    sso = sso_session.current()
-    account = db.session.get(Account, sso.account_id) if sso else None
-    if account is None:
-        return redirect(url_for("login.login_form"))
+@signed_in
+def page(person):
+    account = person.account
     current = state(account, utcnow())
     deadline = None
     if current != ACTIVE and account.email_verified_at is None and account.activation_deadline:

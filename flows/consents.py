@@ -5,19 +5,18 @@ Thin: they read the request, call the rules in consent/ and flows.closure, rende
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from consent import catalogue, offer, renewal
 from consent.records import current_state, record
 from flows.closure import close_account
-from idp.accounts.lifecycle import is_live
+from flows.forms.consents import ClosureForm, consent_update_form
 from idp.clock import MOSCOW, utcnow
 from idp.db import db
-from idp.models import Account
 from idp.oidc import interaction
 from idp.sessions import sso_session
+from idp.web.forms import render_form
+from idp.web.signed_in import signed_in
 
 bp = Blueprint("consents", __name__)
 
@@ -50,20 +49,6 @@ def _evidence(channel: str) -> dict:
     }
 
 
-def _signed_in(view):
-    """The view gets the signed-in person's live account; anyone else is sent to sign in."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        sso = sso_session.current()
-        account = db.session.get(Account, sso.account_id) if sso else None
-        if not is_live(account, utcnow()):
-            return redirect(url_for("login.login_form", ia=request.values.get("ia") or None))
-        return view(account, *args, **kwargs)
-
-    return wrapper
-
-
 def _kind_or_404(name: str, mandatory: bool | None = None) -> catalogue.Kind:
     try:
         kind = catalogue.kind(name)
@@ -84,76 +69,65 @@ def text_page(kind, version):
 
 
 @bp.post("/account/consents/<kind>/grant")
-@_signed_in
-def grant(account, kind):
+@signed_in
+def grant(person, kind):
     """The optional consent, given again; a new mandatory text is accepted on update_form, which shows it."""
     current = catalogue.current_version(_kind_or_404(kind, mandatory=False).name, utcnow())
-    record(account.id, kind, current.id, True, **_evidence("account"))
+    record(person.account.id, kind, current.id, True, **_evidence("account"))
     db.session.commit()
     return redirect(url_for("account.page"))
 
 
 @bp.post("/account/consents/<kind>/withdraw")
-@_signed_in
-def withdraw(account, kind):
+@signed_in
+def withdraw(person, kind):
     if _kind_or_404(kind).mandatory:
         return redirect(url_for("consents.close_form", kind=kind))
-    latest = current_state(account.id).get(kind)
+    latest = current_state(person.account.id).get(kind)
     if latest is not None and latest.granted:
-        record(account.id, kind, latest.version, False, **_evidence("account"))
+        record(person.account.id, kind, latest.version, False, **_evidence("account"))
         db.session.commit()
     return redirect(url_for("account.page"))
 
 
 @bp.get("/account/close")
-@_signed_in
-def close_form(account):
+@signed_in
+def close_form(person):
     kind = _kind_or_404(request.args.get("kind", ""), mandatory=True)
     return render_template("consent/close.html", kind=kind)
 
 
 @bp.post("/account/close")
-@_signed_in
-def close(account):
+@signed_in
+def close(person):
     """Withdrawing a mandatory consent closes the cabinet: the person confirmed it on close_form."""
-    kind = _kind_or_404(request.form.get("kind", ""), mandatory=True)
-    latest = current_state(account.id).get(kind.name)
+    kind = _kind_or_404(ClosureForm().kind.data, mandatory=True)
+    latest = current_state(person.account.id).get(kind.name)
     version = latest.version if latest else catalogue.current_version(kind.name, utcnow()).id
-    record(account.id, kind.name, version, False, **_evidence("account"))
-    close_account(account, "consent_withdrawn", consent=kind.name)
+    record(person.account.id, kind.name, version, False, **_evidence("account"))
+    close_account(person.account, "consent_withdrawn", consent=kind.name)
     sso_session.end()
     return render_template("consent/closed.html")
 
 
 @bp.get("/consents/update")
-@_signed_in
-def update_form(account):
-    ia = request.args.get("ia")
-    versions = renewal.outdated_mandatory(account.id, utcnow())
+@signed_in
+def update_form(person):
+    versions = renewal.outdated_mandatory(person.account.id, utcnow())
+    form = consent_update_form(versions)
     if not versions:
-        return redirect(interaction.resume_url(ia))
-    return _update_page(ia, versions)
-
-
-def _update_page(ia, versions, missing=(), status=200):
-    kinds = {v.kind: catalogue.kind(v.kind) for v in versions}
-    return render_template(
-        "consent/update.html", ia=ia, versions=versions, kinds=kinds, missing=set(missing)
-    ), status
+        return redirect(interaction.resume_url(form.ia.data))
+    return render_form("consent/update.html", form)
 
 
 @bp.post("/consents/update")
-@_signed_in
-def update_submit(account):
-    ia = request.form.get("ia") or None
-    versions = renewal.outdated_mandatory(account.id, utcnow())
-    if request.form.get("decision") == "decline":
-        return render_template("consent/declined.html", ia=ia)
-    # Accept only what the page showed: a version that took effect meanwhile is shown anew.
-    shown = {v.kind: v for v in versions if request.form.get(f"consent_{v.kind}") == v.id}
-    missing = [v.kind for v in versions if v.kind not in shown]
-    if missing:
-        return _update_page(ia, versions, missing, status=400)
-    renewal.accept(account.id, list(shown.values()), **_evidence("web"))
+@signed_in
+def update_submit(person):
+    form = consent_update_form(renewal.outdated_mandatory(person.account.id, utcnow()))
+    if form.declined:
+        return render_template("consent/declined.html", ia=form.ia.data)
+    if not form.validate():
+        return render_form("consent/update.html", form, 400)
+    renewal.accept(person.account.id, form.accepted, **_evidence("web"))
     db.session.commit()
-    return redirect(interaction.resume_url(ia))
+    return redirect(interaction.resume_url(form.ia.data))

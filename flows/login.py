@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, request, session, url_for
 
 from flows import confirmation
+from flows.forms.login import ResendForm, SignInForm
 from flows.signin import SignInRefused, sign_in
 from flows.sms_password import SmsPasswordError
 from idp.oidc import interaction
@@ -12,7 +13,7 @@ from idp.ops import metrics
 from idp.services import settings
 from idp.sessions import sso_session
 from idp.store import ratelimit
-from idp.web.messages import for_error, message
+from idp.web.forms import render_form
 
 bp = Blueprint("login", __name__)
 
@@ -35,51 +36,42 @@ def limit_per_ip(name: str) -> None:
     ratelimit.hit(name, client_ip(), limits.login_attempts_per_window * 10, limits.login_attempt_window)
 
 
-def _page(ia, login="", error=None, notice=None, status=200, offer_activation_link=False):
-    return (
-        render_template(
-            "login.html",
-            ia=ia,
-            login=login,
-            error=error,
-            notice=notice,
-            offer_activation_link=offer_activation_link,
-            video_url=settings().video_instruction_url,
-        ),
+def _show(form, status=200, offer_activation_link=False):
+    return render_form(
+        "login.html",
+        form,
         status,
+        login=form.login.data,
+        offer_activation_link=offer_activation_link,
+        video_url=settings().video_instruction_url,
     )
 
 
 @bp.get("/login")
 def login_form():
-    login = request.args.get("login") or session.get(PENDING_LOGIN, "")
-    return _page(request.args.get("ia"), login, notice=message(request.args.get("notice")))
+    form = SignInForm(login=request.args.get("login") or session.get(PENDING_LOGIN, ""))
+    return _show(form.tell(request.args.get("notice")))
 
 
 @bp.post("/login")
 def login_submit():
-    ia = request.form.get("ia") or None
-    login = (request.form.get("login") or "").strip()
-    password = request.form.get("password") or ""
-    if not login or not password:
-        return _page(ia, login, message("missing_credentials"), status=400)
+    form = SignInForm()
+    if not form.validate():
+        return _show(form, 400)
+    login, ia = form.login.data, form.ia.data
+    limits = settings()
     try:
-        limits = settings()
         ratelimit.hit("login", login.lower(), limits.login_attempts_per_window, limits.login_attempt_window)
         limit_per_ip("login-ip")
-        result = sign_in(login, password)
     except ratelimit.RateLimited:
         metrics.count("sign_ins", result="rate_limited", level="none")
-        return _page(ia, login, message("too_many_attempts"), status=429)
+        raise  # the app's handler answers 429
+    try:
+        result = sign_in(login, form.password.data)
     except SignInRefused as refusal:
         metrics.count("sign_ins", result=refusal.message_key, level="none")
-        return _page(
-            ia,
-            login,
-            message(refusal.message_key),
-            status=401,
-            offer_activation_link=refusal.message_key == "not_activated",
-        )
+        offer = refusal.message_key == "not_activated"
+        return _show(form.refuse(refusal.message_key), 401, offer_activation_link=offer)
     session.pop(PENDING_LOGIN, None)
     metrics.count("sign_ins", result="success", level=result.method)
     sso_session.sign_in(result.account.id, result.method)
@@ -91,15 +83,12 @@ def login_submit():
 @bp.post("/login/resend")
 def resend():
     """«Отправить еще раз?»: a new SMS password for an account that waits for one."""
-    ia = request.form.get("ia") or None
-    login = (request.form.get("login") or "").strip()
-    if not login:
-        return _page(ia, login, message("login_required_for_resend"), status=400)
+    form = ResendForm()
+    if not form.validate():
+        return _show(form, 400)
+    limit_per_ip("sms-resend-ip")
     try:
-        limit_per_ip("sms-resend-ip")
-        confirmation.resend(login)
-    except ratelimit.RateLimited:
-        return _page(ia, login, message("too_many_attempts"), status=429)
+        confirmation.resend(form.login.data)
     except SmsPasswordError as exc:
-        return _page(ia, login, for_error(exc), status=429)
-    return _page(ia, login, notice=message("sms_resent"))
+        return _show(form.refuse_for(exc), 429)
+    return _show(form.tell("sms_resent"))

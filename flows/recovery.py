@@ -8,10 +8,12 @@ not ask for the forgotten password.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, session, url_for
 
 from flows import sms_password
 from flows.delivery.outbox import enqueue_sms
+from flows.forms.recovery import ForgotForm
+from flows.forms.sms_code import SmsCodeForm
 from flows.login import limit_per_ip
 from idp.accounts.lifecycle import ACTIVE, state
 from idp.accounts.lookup import find_by_login
@@ -19,8 +21,8 @@ from idp.clock import utcnow
 from idp.db import db
 from idp.ops import metrics
 from idp.sessions import sso_session
-from idp.store import ratelimit
-from idp.web.messages import SMS_TEXTS, for_error, message
+from idp.web.forms import render_form
+from idp.web.messages import SMS_TEXTS
 
 bp = Blueprint("recovery", __name__)
 RECOVERY_LOGIN = "recovery_login"
@@ -46,53 +48,42 @@ def check_code(login: str, code: str):
     return account
 
 
-def _page(template, ia, error=None, notice=None, status=200):
-    return render_template(
-        template, ia=ia, error=error, notice=notice, login=session.get(RECOVERY_LOGIN, "")
-    ), status
-
-
 @bp.get("/password/forgot")
 def forgot_form():
-    return _page("recovery_request.html", request.args.get("ia"))
+    return render_form("recovery_request.html", ForgotForm(login=session.get(RECOVERY_LOGIN, "")))
 
 
 @bp.post("/password/forgot")
 def forgot_submit():
-    ia = request.form.get("ia") or None
-    login = (request.form.get("login") or "").strip()
-    if not login:
-        return _page("recovery_request.html", ia, message("missing_login"), status=400)
+    form = ForgotForm()
+    if not form.validate():
+        return render_form("recovery_request.html", form, 400)
+    limit_per_ip("recovery-ip")
     try:
-        limit_per_ip("recovery-ip")
-        send_code(login)
-    except ratelimit.RateLimited:
-        return _page("recovery_request.html", ia, message("too_many_attempts"), status=429)
+        send_code(form.login.data)
     except sms_password.SmsPasswordError as exc:
-        return _page("recovery_request.html", ia, for_error(exc), status=429)
-    session[RECOVERY_LOGIN] = login
-    return redirect(url_for("recovery.code_form", ia=ia))
+        return render_form("recovery_request.html", form.refuse_for(exc), 429)
+    session[RECOVERY_LOGIN] = form.login.data
+    return redirect(url_for("recovery.code_form", ia=form.ia.data))
 
 
 @bp.get("/password/forgot/code")
 def code_form():
-    return _page("recovery_code.html", request.args.get("ia"), notice=message("recovery_sent"))
+    return render_form("recovery_code.html", SmsCodeForm().tell("recovery_sent"))
 
 
 @bp.post("/password/forgot/code")
 def code_submit():
-    ia = request.form.get("ia") or None
+    form = SmsCodeForm()
     login = session.get(RECOVERY_LOGIN)
     if not login:
-        return redirect(url_for("recovery.forgot_form", ia=ia))
+        return redirect(url_for("recovery.forgot_form", ia=form.ia.data))
+    limit_per_ip("recovery-code-ip")
     try:
-        limit_per_ip("recovery-code-ip")
-        account = check_code(login, request.form.get("code") or "")
-    except ratelimit.RateLimited:
-        return _page("recovery_code.html", ia, message("too_many_attempts"), status=429)
+        account = check_code(login, form.code.data)
     except sms_password.SmsPasswordError as exc:
-        return _page("recovery_code.html", ia, for_error(exc), status=401)
+        return render_form("recovery_code.html", form.refuse_for(exc), 401)
     session.pop(RECOVERY_LOGIN, None)
     sso_session.sign_in(account.id, "sms")
     metrics.count("sign_ins", result="success", level="sms")
-    return redirect(url_for("password.change_form", ia=ia))
+    return redirect(url_for("password.change_form", ia=form.ia.data))

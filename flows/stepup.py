@@ -5,13 +5,12 @@ unmet_authentication_requirements (the policy's acr_declined row)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect
 
 from flows import sms_password
 from flows.delivery.outbox import enqueue_sms
+from flows.forms.sms_code import SmsCodeForm
 from idp.accounts import second_factors
-from idp.accounts.lifecycle import is_live
-from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account
 from idp.oidc import interaction
@@ -19,7 +18,9 @@ from idp.ops import metrics
 from idp.services import settings
 from idp.sessions import sso_session
 from idp.store import ratelimit
-from idp.web.messages import SMS_TEXTS, for_error, message
+from idp.web.forms import render_form
+from idp.web.messages import SMS_TEXTS
+from idp.web.signed_in import signed_in
 
 bp = Blueprint("stepup", __name__)
 
@@ -28,23 +29,16 @@ def _masked(phone: str) -> str:
     return phone[:2] + " *** ***-" + phone[-4:-2] + "-" + phone[-2:]
 
 
-def _page(ia, account, error=None, notice=None, status=200):
-    notice = notice or message("stepup_sent", phone=_masked(account.phone))
-    return render_template("stepup.html", ia=ia, error=error, notice=notice), status
+def _show(form: SmsCodeForm, account: Account, status=200):
+    if form.notice is None:
+        form.tell("stepup_sent", phone=_masked(account.phone))
+    return render_form("stepup.html", form, status)
 
 
 def _send(account: Account) -> None:
     issued = sms_password.issue(sms_password.STEP_UP, account.sub, account.phone)
     enqueue_sms(account.phone, SMS_TEXTS["stepup"].format(code=issued.code))
     db.session.commit()
-
-
-def _current():
-    sso = sso_session.current()
-    account = db.session.get(Account, sso.account_id) if sso else None
-    if account is None or not is_live(account, utcnow()):
-        return None, None
-    return sso, account
 
 
 def _cannot_use_sms(account: Account) -> bool:
@@ -57,60 +51,53 @@ def _declined(ia):
 
 
 @bp.get("/stepup")
-def form():
-    ia = request.args.get("ia")
-    sso, account = _current()
-    if sso is None:
-        return redirect(url_for("login.login_form", ia=ia))
-    if "sms" in sso.amr:
-        return redirect(interaction.resume_url(ia))
-    if _cannot_use_sms(account):
-        return _declined(ia)
-    if not sms_password.has_live_code(sms_password.STEP_UP, account.sub):
+@signed_in
+def form(person):
+    form = SmsCodeForm()
+    if "sms" in person.session.amr:
+        return redirect(interaction.resume_url(form.ia.data))
+    if _cannot_use_sms(person.account):
+        return _declined(form.ia.data)
+    if not sms_password.has_live_code(sms_password.STEP_UP, person.account.sub):
         try:
-            _send(account)
+            _send(person.account)
         except sms_password.SmsPasswordError as exc:
-            return _page(ia, account, for_error(exc), status=429)
-    return _page(ia, account)
+            return _show(form.refuse_for(exc), person.account, 429)
+    return _show(form, person.account)
 
 
 @bp.post("/stepup")
-def submit():
-    ia = request.form.get("ia") or None
-    sso, account = _current()
-    if sso is None:
-        return redirect(url_for("login.login_form", ia=ia))
+@signed_in
+def submit(person):
+    form = SmsCodeForm()
+    account = person.account
     if _cannot_use_sms(account):
-        return _declined(ia)
+        return _declined(form.ia.data)
+    limits = settings()
+    ratelimit.hit("stepup", account.sub, limits.login_attempts_per_window, limits.login_attempt_window)
     try:
-        limits = settings()
-        ratelimit.hit("stepup", account.sub, limits.login_attempts_per_window, limits.login_attempt_window)
-        sms_password.verify(sms_password.STEP_UP, account.sub, request.form.get("code") or "")
-    except ratelimit.RateLimited:
-        return _page(ia, account, message("too_many_attempts"), status=429)
+        sms_password.verify(sms_password.STEP_UP, account.sub, form.code.data)
     except sms_password.SmsPasswordError as exc:
-        return _page(ia, account, for_error(exc), status=401)
+        return _show(form.refuse_for(exc), account, 401)
     sso_session.sign_in(account.id, "sms")
     metrics.count("sign_ins", result="success", level="sms")
-    return redirect(interaction.resume_url(ia))
+    return redirect(interaction.resume_url(form.ia.data))
 
 
 @bp.post("/stepup/resend")
-def resend():
-    ia = request.form.get("ia") or None
-    sso, account = _current()
-    if sso is None:
-        return redirect(url_for("login.login_form", ia=ia))
-    if _cannot_use_sms(account):
-        return _declined(ia)
+@signed_in
+def resend(person):
+    form = SmsCodeForm()
+    if _cannot_use_sms(person.account):
+        return _declined(form.ia.data)
     try:
-        _send(account)
+        _send(person.account)
     except sms_password.SmsPasswordError as exc:
-        return _page(ia, account, for_error(exc), status=429)
-    return _page(ia, account)
+        return _show(form.refuse_for(exc), person.account, 429)
+    return _show(form, person.account)
 
 
 @bp.post("/stepup/cancel")
 def cancel():
     """«Отмена»: the person does not prove more; the site is told so."""
-    return _declined(request.form.get("ia") or None)
+    return _declined(SmsCodeForm().ia.data)

@@ -1,7 +1,8 @@
 """Rules for what a person types at registration: names, e-mail, mobile phone.
 
 Each rule takes the raw text and returns the normalised value, or raises
-Invalid with the message key shown next to the field.
+Invalid with the message key shown next to the field (flows/forms/registration.py
+makes them the form's validators).
 """
 
 from __future__ import annotations
@@ -85,6 +86,20 @@ def mobile_phone(raw: str | None) -> str:
     return phones.e164(number)
 
 
+def middle_name(raw: str | None, *, declared_none: bool) -> str | None:
+    """The patronymic, or None for a person who has none and ticked «Нет отчества»."""
+    if declared_none:
+        if (raw or "").strip():
+            raise Invalid("middle_name_conflict")
+        return None
+    try:
+        return person_name(raw)
+    except Invalid as exc:
+        if exc.message_key == "name_required":
+            raise Invalid("middle_name_required") from None
+        raise
+
+
 @dataclass(frozen=True)
 class PersonData:
     family_name: str
@@ -96,39 +111,3 @@ class PersonData:
 
 MANDATORY_CONSENTS = tuple(catalogue.mandatory_kinds())
 OPTIONAL_CONSENTS = tuple(kind.name for kind in catalogue.kinds() if not kind.mandatory)
-
-
-def registration(form: dict) -> tuple[PersonData | None, dict[str, str]]:
-    """Check the whole registration form; returns the data, or the message key per field."""
-    errors: dict[str, str] = {}
-    values: dict[str, str | None] = {}
-
-    def take(field: str, rule, *args, **kwargs) -> None:
-        try:
-            values[field] = rule(form.get(field), *args, **kwargs)
-        except Invalid as exc:
-            errors[field] = exc.message_key
-
-    take("family_name", person_name)
-    take("given_name", person_name)
-    if form.get("no_middle_name"):
-        if (form.get("middle_name") or "").strip():
-            errors["middle_name"] = "middle_name_conflict"
-        values["middle_name"] = None
-    else:
-        take("middle_name", person_name)
-        if errors.get("middle_name") == "name_required":
-            errors["middle_name"] = "middle_name_required"
-    take("phone", mobile_phone)
-    take("email", email_address)
-    for kind in MANDATORY_CONSENTS:
-        if not form.get(f"consent_{kind}"):
-            errors[f"consent_{kind}"] = f"consent_{kind}_required"
-    if errors:
-        return None, errors
-    return PersonData(**values), {}
-
-
-def consents_given(form: dict) -> dict[str, bool]:
-    """Every consent kind the form asks about, granted or not."""
-    return {kind: bool(form.get(f"consent_{kind}")) for kind in MANDATORY_CONSENTS + OPTIONAL_CONSENTS}

@@ -46,7 +46,8 @@ from idp.serving.asgi_bridge import BODY_LIMIT
 from idp.sessions.cookie import SessionCookies
 from idp.settings import Settings, load_settings
 from idp.store import StoreUnavailable, make_store
-from idp.web.messages import MESSAGES
+from idp.store.ratelimit import RateLimited
+from idp.web.messages import MESSAGES, too_many_attempts
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -190,6 +191,18 @@ def _register_error_pages(app: Flask) -> None:
             body = {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
             return body, 503, {"Retry-After": "5", "Cache-Control": "no-store"}
         return render_template("error.html", message=MESSAGES["store_unavailable"]), 503
+
+    @app.errorhandler(RateLimited)
+    def rate_limited(error):
+        db.session.rollback()
+        headers = {"Retry-After": str(error.retry_after)}
+        if _answers_a_relying_party():
+            body = {
+                "error": "temporarily_unavailable",
+                "error_description": "Too many requests; retry later.",
+            }
+            return body, 429, {**headers, "Cache-Control": "no-store"}
+        return render_template("error.html", message=too_many_attempts(error.retry_after)), 429, headers
 
     @app.errorhandler(404)
     def not_found(error):

@@ -10,14 +10,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from werkzeug.datastructures import MultiDict
 from werkzeug.serving import run_simple
 
 from consent.cli import consents as consents_cli
-from flows import validation
 from flows.closure import erase_closed_accounts
 from flows.delivery.worker import run_forever, run_pass
 from flows.enrolment import Evidence, register
 from flows.expiry import purge_expired
+from flows.forms.registration import RegistrationForm
 from flows.sms_password import SmsPasswordError
 from idp.accounts import phones
 from idp.clock import utcnow
@@ -25,7 +26,7 @@ from idp.db import db
 from idp.models import Account, Client, SigningKey
 from idp.oidc import clients as client_admin
 from idp.oidc import keys as key_admin
-from idp.web.messages import MESSAGES, for_error
+from idp.web.messages import for_error
 
 
 def register_cli(app: Flask) -> None:
@@ -139,7 +140,7 @@ def accounts_register_assisted(
 
     The applicant continues at /login with the SMS password."""
 
-    form = {
+    answers = {
         "family_name": family_name,
         "given_name": given_name,
         "middle_name": middle_name or "",
@@ -151,15 +152,16 @@ def accounts_register_assisted(
         "consent_pd_processing": True,
         "consent_mailing": mailing,
     }
-    person, errors = validation.registration(form)
-    if errors:
-        for field, key in errors.items():
-            click.echo(f"--{field.replace('_', '-')}: {MESSAGES[key]}", err=True)
+    form = RegistrationForm(
+        formdata=MultiDict({name: value for name, value in answers.items() if value is not False}),
+        meta={"csrf": False},
+    )
+    if not form.validate():
+        for field, errors in form.errors.items():
+            click.echo(f"--{field.replace('_', '-')}: {errors[0]}", err=True)
         raise SystemExit(2)
     try:
-        account = register(
-            person, validation.consents_given(form), Evidence(channel="office", operator=operator)
-        )
+        account = register(form.person(), form.consents(), Evidence(channel="office", operator=operator))
     except SmsPasswordError as exc:
         raise click.ClickException(for_error(exc)) from None
     if account is None:

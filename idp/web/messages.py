@@ -8,7 +8,9 @@ MESSAGES = {
         "Личный кабинет ещё не активирован. Перейдите по ссылке из письма, отправленного "
         "на ваш e-mail: до момента активации Личного кабинета авторизация недоступна."
     ),
-    "too_many_attempts": "Слишком много попыток. Подождите немного и повторите.",
+    "too_many_attempts": "Слишком много попыток. Повторите через {wait}.",
+    "wait_seconds": "{n} с",
+    "wait_minutes": "{n} мин",
     "signed_out": "Вы вышли из Личного кабинета.",
     "store_unavailable": "Сервис временно недоступен. Повторите попытку через минуту.",
     # SMS password (flows.sms_password exceptions name these keys)
@@ -80,6 +82,7 @@ MESSAGES = {
         "Без согласия на передачу и обработку персональных данных регистрация невозможна."
     ),
     "form_has_errors": "Проверьте поля, отмеченные ниже.",
+    "consent_not_ticked": "Отметьте согласие, чтобы продолжить.",
     # step-up
     "stepup_sent": "Код подтверждения направлен по SMS на номер {phone}.",
 }
@@ -102,6 +105,15 @@ def message(key: str | None, **values) -> str | None:
     if text is None:
         return None
     return text.format(**values) if values else text
+
+
+def too_many_attempts(retry_after: int) -> str:
+    """The 429 page's text: when the person may try again, in seconds or whole minutes."""
+    if retry_after < 60:
+        wait = message("wait_seconds", n=retry_after)
+    else:
+        wait = message("wait_minutes", n=-(-retry_after // 60))
+    return message("too_many_attempts", wait=wait)
 
 
 def for_error(exc: Exception) -> str:

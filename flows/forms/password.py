@@ -1,0 +1,43 @@
+"""The change-password form: «Новый пароль», «Подтверждение пароля», and the current one when asked."""
+
+from __future__ import annotations
+
+from wtforms import PasswordField
+from wtforms.validators import StopValidation
+
+from flows.password_rules import check_new_password
+from idp.models import Account
+from idp.services import services, settings
+from idp.store import ratelimit
+from idp.web.forms import PageForm, rule, text
+from idp.web.messages import message
+
+
+class PasswordChangeForm(PageForm):
+    current_password = PasswordField(filters=[text])
+    new_password = PasswordField(filters=[text])
+    confirm_password = PasswordField(filters=[text])
+
+    def __init__(self, account: Account, asks_current: bool, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.asks_current = asks_current
+
+    def validate_current_password(self, field) -> None:
+        if not self.asks_current:
+            return
+        # Someone who already has a password proves it again: a borrowed session is not enough.
+        ratelimit.hit("password-current", self.account.sub, 5, settings().login_attempt_window)
+        if not services().passwords.verify(self.account.password_hash, field.data):
+            raise StopValidation(message("current_password_wrong"))
+
+    def validate_new_password(self, field) -> None:
+        if self.current_password.errors:
+            raise StopValidation()  # the current password first: the new one is not judged for a stranger
+        check = rule(
+            check_new_password,
+            confirmation=self.confirm_password.data,
+            account=self.account,
+            min_length=settings().password_min_length,
+        )
+        check(self, field)
