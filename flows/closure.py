@@ -16,10 +16,12 @@ from idp.db import db
 from idp.models import Account, RefreshToken, audit
 from idp.oidc import tokens
 from idp.services import settings
+from idp.sessions import sso_session
 
 
 def close_account(account: Account, reason: str, **details) -> None:
-    """Close now and revoke every token; commits together with the caller's pending records."""
+    """Close now, end every session and revoke every token; commits together with the
+    caller's pending records."""
     account.closed_at = utcnow()
     audit("account_closed", subject=account.sub, reason=reason, **details)
     families = [
@@ -29,6 +31,7 @@ def close_account(account: Account, reason: str, **details) -> None:
         .distinct()
     ]
     db.session.commit()
+    sso_session.end_all(account.id)
     for family in families:
         tokens.revoke_family(family)
 

@@ -31,7 +31,7 @@ from idp.cli import register_cli
 from idp.db import db, migrate
 from idp.db.pool_health import ping_when_idle
 from idp.dev.demo import bp as demo_bp
-from idp.oidc import policy
+from idp.oidc import policy, tokens
 from idp.oidc import views as oidc_views
 from idp.oidc.client_cache import ClientCache
 from idp.oidc.discovery import discovery_body
@@ -43,6 +43,7 @@ from idp.ops.views import bp as ops_bp
 from idp.services import Services
 from idp.serving import proxies
 from idp.serving.asgi_bridge import BODY_LIMIT
+from idp.sessions import sso_session
 from idp.sessions.cookie import SessionCookies
 from idp.settings import Settings, load_settings
 from idp.store import StoreUnavailable, make_store
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     _contribute_from_other_packages()
     app.extensions["idp.oauth"] = build_server(app, app.extensions["idp"])
+    sso_session.on_end(tokens.revoke_session_grants)  # tokens die with their session
     for blueprint in _blueprints(settings):
         app.register_blueprint(blueprint)
     csrf.exempt(oidc_views.bp)

@@ -20,6 +20,18 @@ CONFIDENTIAL = {"client_id": "rp-confidential", "client_secret": "rp-secret-0123
 PUBLIC = {"client_id": "rp-public"}
 RP_CALLBACK = "https://rp.example/cb"
 RP_LOGOUT = "https://rp.example/bye"
+# Two relying parties sharing one sign-in, each with a back-channel logout endpoint
+# (tests/fixtures_delivery.py): the site may ask for offline_access, the portal may not.
+SITE = {
+    "client_id": "rp-site",
+    "client_secret": "rp-site-secret-0123456789",
+    "callback": "https://site.example/cb",
+}
+PORTAL = {
+    "client_id": "rp-portal",
+    "client_secret": "rp-portal-secret-0123456789",
+    "callback": "https://portal.example/cb",
+}
 
 
 def free_port() -> int:
@@ -41,7 +53,7 @@ def server_port():
 
 
 @pytest.fixture(scope="session")
-def clients_file(tmp_path_factory, server_port):
+def clients_file(tmp_path_factory, server_port, _logout_endpoints_server):
     path = Path(tmp_path_factory.mktemp("clients")) / "clients.toml"
     path.write_text(
         f"""
@@ -64,6 +76,20 @@ client_secret = "dev-secret-demo-change-me"
 token_endpoint_auth_method = "client_secret_post"
 redirect_uris = ["http://127.0.0.1:{server_port}/demo/callback"]
 post_logout_redirect_uris = ["http://127.0.0.1:{server_port}/demo"]
+
+[[client]]
+client_id = "{SITE["client_id"]}"
+client_secret = "{SITE["client_secret"]}"
+redirect_uris = ["{SITE["callback"]}"]
+backchannel_logout_uri = "{_logout_endpoints_server.url("site")}"
+scope = "openid profile offline_access"
+
+[[client]]
+client_id = "{PORTAL["client_id"]}"
+client_secret = "{PORTAL["client_secret"]}"
+redirect_uris = ["{PORTAL["callback"]}"]
+backchannel_logout_uri = "{_logout_endpoints_server.url("portal")}"
+scope = "openid profile"
 """
     )
     return str(path)

@@ -1,8 +1,10 @@
-"""Fixtures for anything that sends: a real HTTP SMS gateway and a real SMTP server on loopback.
+"""Fixtures for anything that sends: a real HTTP SMS gateway, a real SMTP server and the
+relying parties' back-channel logout endpoints, all on loopback.
 
 Registered as a pytest plugin in tests/conftest.py, so every test folder can ask for
-`sms_endpoint`, `smtp_server`, `delivery_app` (the app on the same database, sending
-SMS to `sms_endpoint` and e-mail to `smtp_server`) and `deliver` (one worker pass).
+`sms_endpoint`, `smtp_server`, `logout_endpoints` (what the relying parties received),
+`delivery_app` (the app on the same database, sending SMS to `sms_endpoint` and e-mail
+to `smtp_server`) and `deliver` (one worker pass).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -108,6 +111,46 @@ def _sms_handler(endpoint: SmsEndpoint):
     return Handler
 
 
+class LogoutEndpoints:
+    """Relying parties' back-channel logout endpoints (/<name>/backchannel-logout): each POST
+    recorded with its path and form; answers 200, or the status a test sets."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.reset()
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{name}/backchannel-logout"
+
+    def reset(self) -> None:
+        self.requests: list[dict] = []
+        self.status = 200
+
+    def received(self, name: str) -> list[dict]:
+        """The forms POSTed to one relying party's endpoint, in order."""
+        return [r["form"] for r in self.requests if r["path"] == f"/{name}/backchannel-logout"]
+
+    def handle(self, path: str, headers, body: bytes) -> int:
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()}
+        self.requests.append({"path": path, "content_type": headers.get("Content-Type"), "form": form})
+        return self.status
+
+
+def _logout_handler(endpoints: LogoutEndpoints):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(endpoints.handle(self.path, self.headers, body))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
 class RecordingSmtp:
     """aiosmtpd handler: keeps each e-mail parsed, can refuse chosen recipients."""
 
@@ -163,6 +206,27 @@ def _sms_endpoint_server():
     yield endpoint
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def _logout_endpoints_server():
+    endpoints = LogoutEndpoints()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _logout_handler(endpoints))
+    httpd.daemon_threads = True
+    endpoints.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield endpoints
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def logout_endpoints(_logout_endpoints_server):
+    """The relying parties' back-channel logout endpoints, emptied and answering 200."""
+    _logout_endpoints_server.reset()
+    yield _logout_endpoints_server
+    _logout_endpoints_server.reset()
 
 
 @pytest.fixture

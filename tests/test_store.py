@@ -53,3 +53,15 @@ def test_getdel_following_without_the_named_key(the_store):
     the_store.set("code:2", json.dumps({"account_id": 7}), 60)
     value, followed = the_store.getdel_following("code:2", ("used:2", 60), "account_id", "acct:")
     assert (json.loads(value), followed) == ({"account_id": 7}, None)
+
+
+def test_a_set_keeps_its_members_and_the_longest_lifetime(the_store):
+    the_store.add_member("set:1", "a", 600)
+    the_store.add_member("set:1", "b", 60)
+    the_store.add_member("set:1", "a", 60)
+    assert the_store.members("set:1") == ["a", "b"]
+    assert the_store.ttl("set:1") > 60
+    the_store.remove_member("set:1", "a")
+    the_store.remove_member("set:absent", "a")
+    assert the_store.members("set:1") == ["b"]
+    assert the_store.members("set:absent") == []

@@ -12,7 +12,7 @@ SCOPE_CLAIMS = {
     "phone": ("phone_number", "phone_number_verified"),
     "consents": ("consents",),
 }
-SCOPES_SUPPORTED = ["openid", *SCOPE_CLAIMS]
+SCOPES_SUPPORTED = ["openid", *SCOPE_CLAIMS, "offline_access"]  # offline_access: idp/oidc/tokens.py
 CLAIMS_SUPPORTED = sorted(
     {"sub", "auth_time", "acr", "amr", "sid", "iss", "aud", "nonce"}
     | {c for claims in SCOPE_CLAIMS.values() for c in claims}

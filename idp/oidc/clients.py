@@ -36,7 +36,8 @@ def validate_entry(entry: dict, where: str) -> dict:
     uris = entry.get("redirect_uris") or []
     if not uris:
         raise ClientFileError(f"{where}: at least one redirect_uri is required")
-    for uri in [*uris, *entry.get("post_logout_redirect_uris", [])]:
+    backchannel = [entry["backchannel_logout_uri"]] if entry.get("backchannel_logout_uri") else []
+    for uri in [*uris, *entry.get("post_logout_redirect_uris", []), *backchannel]:
         parsed = urlparse(uri)
         if parsed.scheme not in {"https", "http"} or not parsed.netloc or parsed.fragment:
             raise ClientFileError(f"{where}: {uri!r} is not an absolute http(s) URI without fragment")

@@ -9,7 +9,6 @@ S256-only PKCE, auth_time/acr/amr/sid kept from the real sign-in.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 
 from authlib.common.encoding import to_native
@@ -39,11 +38,6 @@ from idp.ops import metrics
 from idp.services import Services
 from idp.sessions import sso_session
 from idp.store import ratelimit
-
-
-def public_sid(sid: str) -> str:
-    """The session id relying parties see; the cookie's own id never leaves us."""
-    return hashlib.sha256(("sid:" + sid).encode()).hexdigest()[:32]
 
 
 class AuthorizationCode:
@@ -105,7 +99,8 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
 
     def save_authorization_code(self, code, request):
-        settings = self.server.services.settings
+        settings, store = self.server.services.settings, self.server.services.store
+        family = tokens.new_family()
         data = {
             "client_id": request.client.client_id,
             "redirect_uri": request.payload.redirect_uri or request.client.get_default_redirect_uri(),
@@ -114,11 +109,11 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
             "nonce": request.payload.data.get("nonce"),
             "code_challenge": request.payload.data.get("code_challenge"),
             "code_challenge_method": request.payload.data.get("code_challenge_method"),
-            "family": tokens.new_family(),
+            "family": family,
             "exp": int(clock.time()) + settings.code_ttl,
-            "grant": request.sign_in,
+            "grant": tokens.bind_to_session(store, request.sign_in, family, request.scope),
         }
-        self.server.services.store.set_json(f"code:{tokens.digest(code)}", data, settings.code_ttl)
+        store.set_json(f"code:{tokens.digest(code)}", data, settings.code_ttl)
 
     def query_authorization_code(self, code, client):
         # GETDEL is the redemption: two concurrent exchanges cannot both see the code.
@@ -143,6 +138,8 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code):
         data = authorization_code.data
+        if tokens.session_ended(self.server.services.store, data["grant"]):
+            raise InvalidGrantError("The session of this grant has ended.")
         self.request.grant_facts = {"family": data["family"], "nonce": data.get("nonce"), **data["grant"]}
         return _active_account(data["account_id"], authorization_code.stored_account)
 
@@ -158,6 +155,9 @@ class RefreshGrant(FamilyTokens, grants.RefreshTokenGrant):
             if row is None or not requested <= set(row.scope.split()):
                 return None
         claimed = tokens.claim_refresh_token(refresh_token, self.request.client.client_id)
+        if claimed is not None and tokens.session_ended(self.server.services.store, claimed.grant):
+            tokens.revoke_family(claimed.family_id)  # logged out elsewhere, or the session expired
+            return None
         if claimed is not None:
             return claimed
         row = tokens.find_refresh_token(refresh_token)

@@ -3,6 +3,10 @@
 A family is everything issued from one authorization code. An access token
 carries its family id in clear ("<family>.<random>") so that a lookup and the
 family's revocation mark are read in one round trip.
+
+A family belongs to the SSO session it was issued in and is revoked when that
+session ends (a listener of idp.sessions), unless the relying party asked for
+offline_access: only such refresh tokens outlive the session.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from idp.clock import clock, utcnow
 from idp.db import db, direct_sql
 from idp.models import RefreshToken
 from idp.services import services, settings, store
+from idp.sessions import records
+from idp.sessions.records import SsoSession
+from idp.store.base import Store
+
+OFFLINE_ACCESS = "offline_access"
 
 
 def digest(value: str) -> str:
@@ -29,6 +38,26 @@ def digest(value: str) -> str:
 
 def new_family() -> str:
     return uuid.uuid4().hex
+
+
+def bind_to_session(store: Store, sign_in: dict, family: str, scope: str) -> dict:
+    """The grant's facts for its code: whether it may outlive its session; a family that
+    may not is registered with the session, which revokes it when it ends."""
+    offline = OFFLINE_ACCESS in (scope or "").split()
+    if not offline:
+        records.add_grant(store, sign_in.get("sid"), family, clock.time())
+    return {**sign_in, "offline": offline}
+
+
+def session_ended(store: Store, grant: dict) -> bool:
+    """A grant bound to a session that is gone (ended, expired): its tokens are refused."""
+    return not grant.get("offline") and not records.alive(store, grant.get("sid"), clock.time())
+
+
+def revoke_session_grants(ended: SsoSession, grants: list[str]) -> None:
+    """Listener of session ends: every family issued in the session goes with it."""
+    for family in grants:
+        revoke_family(family)
 
 
 def new_access_token(family: str) -> str:

@@ -16,7 +16,6 @@ from idp.db import db
 from idp.models import Account
 from idp.oidc import interaction, policy
 from idp.oidc.claims import parse_claims_request
-from idp.oidc.server import public_sid
 from idp.ops import logging_setup
 from idp.services import services, settings
 from idp.sessions import sso_session
@@ -125,7 +124,7 @@ def _authorize(params: dict, ia: str | None, started_at: float | None, declined=
         "auth_time": sso.auth_time,
         "amr": sso.amr_claim,
         "acr": policy.granted_acr(ctx),
-        "sid": public_sid(sso.sid),
+        "sid": sso.sid,
         "claims": claims_request,
     }
     sso_session.remember_client(sso, grant.request.client.client_id)

@@ -1,83 +1,79 @@
-"""The SSO session: a random id in the signed cookie, the facts in the short-lived store.
+"""The browser's SSO session: its record (idp/sessions/records.py) named by the cookie.
 
-A session records who the person is and how they proved it (auth_time, amr,
-acr). It can belong to an account that is not active yet: that is how a person
+The signed cookie carries the session's public id and a secret; the record keeps
+only the secret's hash. Every new proof (sign-in, step-up, prompt=login) gives the
+browser a new secret while the public id relying parties know stays the same.
+A session can belong to an account that is not active yet: that is how a person
 who typed the SMS password goes on to change the password.
+
+Ending a session (logout, the account page, a password change, closing the
+cabinet) tells the listeners handed in at start-up: the protocol revokes the
+tokens issued in it, the delivery queues the back-channel logout tokens.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 
+from flask import has_request_context, request
 from flask import session as cookie
 
 from idp.clock import clock
 from idp.services import settings, store
+from idp.sessions import records
+from idp.sessions.records import ACR_LEVELS, ACR_MFA, ACR_PASSWORD, ACR_SMS, SsoSession
 
-ACR_PASSWORD = "urn:rossetimr:lk:acr:pwd"
-ACR_SMS = "urn:rossetimr:lk:acr:sms"
-ACR_MFA = "urn:rossetimr:lk:acr:mfa"
-ACR_LEVELS = [ACR_SMS, ACR_PASSWORD, ACR_MFA]  # weakest first; each includes those before it
-SECOND_FACTORS = {"sms", "otp"}  # amr values proven on top of the password
+__all__ = ["ACR_LEVELS", "ACR_MFA", "ACR_PASSWORD", "ACR_SMS", "SsoSession"]
 
-
-@dataclass
-class SsoSession:
-    sid: str
-    account_id: int
-    auth_time: int
-    amr: list[str] = field(default_factory=list)
-    clients: list[str] = field(default_factory=list)
-
-    @property
-    def amr_claim(self) -> list[str]:
-        """amr as tokens state it (RFC 8176): the methods, and "mfa" once there are two factors."""
-        methods = set(self.amr)
-        if "pwd" in methods and methods & SECOND_FACTORS:
-            methods.add("mfa")
-        return sorted(methods)
-
-    @property
-    def acr(self) -> str:
-        methods = set(self.amr)
-        if "pwd" in methods and methods & SECOND_FACTORS:
-            return ACR_MFA
-        if "pwd" in methods:
-            return ACR_PASSWORD
-        return ACR_SMS
+USER_AGENT_LENGTH = 300
+EndListener = Callable[[SsoSession, list[str]], None]  # the ended session, the grants issued in it
+_on_end: list[EndListener] = []
 
 
-def _key(sid: str) -> str:
-    return f"sso:{sid}"
+def on_end(listener: EndListener) -> None:
+    """Handed in at start-up; a second app in one process keeps one registration."""
+    if listener not in _on_end:
+        _on_end.append(listener)
 
 
 def current() -> SsoSession | None:
-    sid = cookie.get("sid")
-    if not sid:
+    sid, secret = cookie.get("sid"), cookie.get("sso_secret")
+    if not sid or not secret:
         return None
-    data = store().get_json(_key(sid))
-    if data is None:
-        return None
-    return SsoSession(**data)
+    record = records.load(store(), sid, clock.time())
+    return record if record is not None and record.holds(secret) else None
 
 
 def save(sso: SsoSession) -> None:
-    store().set_json(_key(sso.sid), asdict(sso), settings().session_ttl)
+    records.save(store(), sso, clock.time(), settings().session_ttl)
+
+
+def _user_agent() -> str:
+    return request.user_agent.string[:USER_AGENT_LENGTH] if has_request_context() else ""
 
 
 def sign_in(account_id: int, method: str) -> SsoSession:
     """Record a fresh proof. The same account keeps its sid and gains the method (step-up)."""
     now = int(clock.time())
-    existing = current()
-    if existing and existing.account_id == account_id:
-        amr = sorted(set(existing.amr) | {method})
-        sso = SsoSession(existing.sid, account_id, now, amr, existing.clients)
-    else:
-        if existing:
-            end()
-        sso = SsoSession(secrets.token_urlsafe(24), account_id, now, [method])
-    cookie["sid"] = sso.sid  # always a fresh random sid after a new proof: no fixation
+    sso = current()
+    if sso is not None and sso.account_id != account_id:
+        end()
+        sso = None
+    if sso is None:
+        sso = SsoSession(
+            secrets.token_hex(16),
+            account_id,
+            now,
+            created_at=now,
+            expires_at=now + settings().session_ttl,
+            user_agent=_user_agent(),
+        )
+    sso.amr = sorted({*sso.amr, method})
+    sso.auth_time = sso.proven_at[method] = now
+    secret = secrets.token_urlsafe(32)  # a new secret after every proof: no fixation
+    sso.secret_hash = records.secret_hash(secret)
+    cookie["sid"], cookie["sso_secret"] = sso.sid, secret
     cookie.permanent = True
     save(sso)
     return sso
@@ -89,9 +85,30 @@ def remember_client(sso: SsoSession, client_id: str) -> None:
         save(sso)
 
 
+def end_session(sso: SsoSession) -> None:
+    """End one session, whichever browser holds it, and tell the listeners."""
+    grants = records.remove(store(), sso)
+    for listener in _on_end:
+        listener(sso, grants)
+
+
 def end() -> SsoSession | None:
+    """End this browser's session."""
     sso = current()
     if sso:
-        store().delete(_key(sso.sid))
+        end_session(sso)
     cookie.pop("sid", None)
+    cookie.pop("sso_secret", None)
     return sso
+
+
+def of_account(account_id: int) -> list[SsoSession]:
+    return records.of_account(store(), account_id, clock.time())
+
+
+def end_all(account_id: int, keep: str | None = None) -> int:
+    """End every session of the account but `keep` (a sid); returns how many ended."""
+    ended = [sso for sso in of_account(account_id) if sso.sid != keep]
+    for sso in ended:
+        end_session(sso)
+    return len(ended)

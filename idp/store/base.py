@@ -43,6 +43,16 @@ class Store(ABC):
     def delete(self, *keys: str) -> int: ...
 
     @abstractmethod
+    def add_member(self, key: str, member: str, ttl: int) -> None:
+        """Add to the set at key; the set lives at least ttl seconds from now."""
+
+    @abstractmethod
+    def members(self, key: str) -> list[str]: ...
+
+    @abstractmethod
+    def remove_member(self, key: str, member: str) -> None: ...
+
+    @abstractmethod
     def incr(self, key: str, ttl: int) -> int:
         """Increment a counter; the window (ttl) starts at the first increment."""
 

@@ -85,6 +85,25 @@ class MemoryStore(Store):
                 self._data.pop(self.prefix + key, None)
             return removed
 
+    def add_member(self, key, member, ttl):
+        key = self.prefix + key
+        with self._lock:
+            current = self._live(key)
+            members = set(current) if current is not None else set()
+            expires = max(self._data[key][1] if current is not None else 0, clock.time() + ttl)
+            self._data[key] = (frozenset(members | {member}), expires)
+
+    def members(self, key):
+        with self._lock:
+            return sorted(self._live(self.prefix + key) or ())
+
+    def remove_member(self, key, member):
+        key = self.prefix + key
+        with self._lock:
+            current = self._live(key)
+            if current is not None:
+                self._data[key] = (current - {member}, self._data[key][1])
+
     def incr(self, key, ttl):
         key = self.prefix + key
         with self._lock:

@@ -93,6 +93,19 @@ class RedisStore(Store):
             return 0
         return self._call(self.client.delete, *[self.prefix + k for k in keys])
 
+    def add_member(self, key, member, ttl):
+        pipe = self.client.pipeline(transaction=True)
+        pipe.sadd(self.prefix + key, member)
+        pipe.expire(self.prefix + key, max(1, int(ttl)), gt=True)
+        pipe.expire(self.prefix + key, max(1, int(ttl)), nx=True)
+        self._call(pipe.execute)
+
+    def members(self, key):
+        return sorted(self._call(self.client.smembers, self.prefix + key))
+
+    def remove_member(self, key, member):
+        self._call(self.client.srem, self.prefix + key, member)
+
     def incr(self, key, ttl):
         return int(self._call(self._incr, keys=[self.prefix + key], args=[max(1, int(ttl))]))
 

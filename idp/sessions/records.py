@@ -1,0 +1,114 @@
+"""SSO sessions as records in the short-lived store, one per browser.
+
+A record holds who signed in and how (each method with its time), the user agent,
+every relying party that took part and the grants (token families) issued in the
+session. It is keyed by the session's public id (the `sid` relying parties get),
+which stays the same for the session's life; the browser proves it holds the
+session with a separate secret, kept only hashed here and rotated on every new
+proof. An index per account lists its sessions, for the account page and for
+ending them all. Plain functions of a store: the protocol lane uses them without Flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import asdict, dataclass, field
+
+from idp.store.base import Store
+
+ACR_PASSWORD = "urn:rossetimr:lk:acr:pwd"
+ACR_SMS = "urn:rossetimr:lk:acr:sms"
+ACR_MFA = "urn:rossetimr:lk:acr:mfa"
+ACR_LEVELS = [ACR_SMS, ACR_PASSWORD, ACR_MFA]  # weakest first; each includes those before it
+SECOND_FACTORS = {"sms", "otp"}  # amr values proven on top of the password
+
+
+@dataclass
+class SsoSession:
+    sid: str
+    account_id: int
+    auth_time: int
+    amr: list[str] = field(default_factory=list)
+    clients: list[str] = field(default_factory=list)  # every relying party that got this sid
+    proven_at: dict[str, int] = field(default_factory=dict)  # amr value -> when it was last proven
+    user_agent: str = ""
+    created_at: int = 0
+    expires_at: int = 0
+    secret_hash: str = ""
+
+    @property
+    def amr_claim(self) -> list[str]:
+        """amr as tokens state it (RFC 8176): the methods, and "mfa" once there are two factors."""
+        methods = set(self.amr)
+        if "pwd" in methods and methods & SECOND_FACTORS:
+            methods.add("mfa")
+        return sorted(methods)
+
+    @property
+    def acr(self) -> str:
+        methods = set(self.amr)
+        if "pwd" in methods and methods & SECOND_FACTORS:
+            return ACR_MFA
+        if "pwd" in methods:
+            return ACR_PASSWORD
+        return ACR_SMS
+
+    def holds(self, secret: str) -> bool:
+        return bool(self.secret_hash) and hmac.compare_digest(self.secret_hash, secret_hash(secret))
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _key(sid: str) -> str:
+    return f"sso:{sid}"
+
+
+def _index(account_id: int) -> str:
+    return f"sso-of:{account_id}"
+
+
+def _grants(sid: str) -> str:
+    return f"sso-grants:{sid}"
+
+
+def load(store: Store, sid: str, now: float) -> SsoSession | None:
+    """The live record, or None (gone, or past its own expiry: Redis' clock is not ours)."""
+    data = store.get_json(_key(sid)) if sid else None
+    if data is None:
+        return None
+    record = SsoSession(**data)
+    return record if not record.expires_at or record.expires_at > now else None
+
+
+def save(store: Store, record: SsoSession, now: float, session_ttl: int) -> None:
+    store.set_json(_key(record.sid), asdict(record), max(1, int(record.expires_at - now)))
+    # The index outlives every session in it: none lasts longer than session_ttl.
+    store.add_member(_index(record.account_id), record.sid, session_ttl)
+
+
+def alive(store: Store, sid: str | None, now: float) -> bool:
+    return bool(sid) and load(store, sid, now) is not None
+
+
+def add_grant(store: Store, sid: str, grant: str, now: float) -> None:
+    """A token family issued in the session: it ends with the session."""
+    record = load(store, sid, now)
+    if record is not None:
+        store.add_member(_grants(sid), grant, max(1, int(record.expires_at - now)))
+
+
+def of_account(store: Store, account_id: int, now: float) -> list[SsoSession]:
+    """The account's live sessions, newest first."""
+    found = [load(store, sid, now) for sid in store.members(_index(account_id))]
+    return sorted((r for r in found if r is not None), key=lambda r: r.created_at, reverse=True)
+
+
+def remove(store: Store, record: SsoSession) -> list[str]:
+    """Delete the record; returns the grants issued in it."""
+    grants = store.members(_grants(record.sid))
+    store.delete(_key(record.sid), _grants(record.sid))
+    store.remove_member(_index(record.account_id), record.sid)
+    return grants

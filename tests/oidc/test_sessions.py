@@ -1,0 +1,88 @@
+"""Tokens belong to their session: two relying parties signed in with one password in one
+browser, then the session ends. Relying parties are Authlib's client over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from idp.clock import clock
+from tests.browserless import Person, redirect_params
+from tests.conftest import PORTAL, SITE
+from tests.oidc.relying_party import RelyingParty
+
+
+@pytest.fixture
+def site(live_server):
+    return RelyingParty(live_server, SITE["client_id"], SITE["client_secret"], SITE["callback"])
+
+
+@pytest.fixture
+def portal(live_server):
+    return RelyingParty(live_server, PORTAL["client_id"], PORTAL["client_secret"], PORTAL["callback"])
+
+
+def sign_in_both(person, account, site, portal, **site_params):
+    """The site asks for the password; the portal then gets its code without asking."""
+    site_tokens = site.tokens(site.sign_in(person, account, **site_params)["code"])
+    answer = person.get(portal.authorize_url())
+    assert answer.headers["Location"].startswith(portal.callback), "the portal asked for a password again"
+    portal_tokens = portal.tokens(redirect_params(answer)["code"])
+    return site_tokens, portal_tokens
+
+
+def log_out(person, rp, tokens):
+    """RP-initiated logout with the id_token_hint."""
+    answer = person.get(rp.meta["end_session_endpoint"], params={"id_token_hint": tokens["id_token"]})
+    assert answer.status_code == 302
+
+
+def test_one_password_for_both_and_one_sid(live_server, site, portal, make_account):
+    person = Person(live_server)
+    site_tokens, portal_tokens = sign_in_both(person, make_account(), site, portal)
+    site_sid = site.id_token_claims(site_tokens["id_token"])["sid"]
+    assert portal.id_token_claims(portal_tokens["id_token"])["sid"] == site_sid
+
+
+def test_logout_ends_the_tokens_of_both(live_server, site, portal, make_account):
+    person = Person(live_server)
+    site_tokens, portal_tokens = sign_in_both(person, make_account(), site, portal)
+    log_out(person, site, site_tokens)
+    assert redirect_params(person.get(portal.authorize_url(prompt="none")))["error"] == "login_required"
+    for rp, tokens in ((site, site_tokens), (portal, portal_tokens)):
+        assert rp.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+        answer = rp.session.get(
+            rp.meta["userinfo_endpoint"], headers={"Authorization": "Bearer " + tokens["access_token"]}
+        )
+        assert answer.status_code == 401
+
+
+def test_offline_access_outlives_the_session(live_server, site, portal, make_account):
+    person = Person(live_server)
+    site_tokens, _ = sign_in_both(person, make_account(), site, portal, scope="openid offline_access")
+    assert "offline_access" in site_tokens["scope"].split()
+    log_out(person, site, site_tokens)
+    refreshed = site.refresh(site_tokens["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text
+    assert refreshed.json()["refresh_token"]
+
+
+def test_offline_access_only_for_a_client_allowed_to_ask(live_server, portal, make_account):
+    person = Person(live_server)
+    tokens = portal.tokens(portal.sign_in(person, make_account(), scope="openid offline_access")["code"])
+    assert "offline_access" not in tokens["scope"].split()
+    person.http.cookies.clear()  # the browser is gone; the session ends when it expires
+    clock.advance(12 * 3600 + 1)
+    assert portal.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_a_session_record_keeps_its_facts(app, live_server, site, make_account):
+    from idp.sessions import records
+
+    person = Person(live_server)
+    account = make_account()
+    site.tokens(site.sign_in(person, account)["code"])
+    with app.app_context():
+        [record] = records.of_account(app.extensions["idp"].store, account["id"], clock.time())
+    assert record.clients == [SITE["client_id"]]
+    assert record.amr == ["pwd"] and record.proven_at["pwd"] == record.auth_time
+    assert record.user_agent.startswith("python-requests")
