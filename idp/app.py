@@ -48,6 +48,7 @@ from idp.sessions.cookie import SessionCookies
 from idp.settings import Settings, load_settings
 from idp.store import StoreUnavailable, make_store
 from idp.store.ratelimit import RateLimited
+from idp.web import headers
 from idp.web.messages import MESSAGES, too_many_attempts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,12 +82,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
-    secure_cookies = not settings.development and settings.issuer.startswith("https://")
+    # Outside development the cookie is __Host-: Secure, Path=/, no Domain, so no sibling
+    # host under rossetimr.ru can set or shadow it.
+    secure_cookies = not settings.development
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=_database_uri(settings.database_url),
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
-        SESSION_COOKIE_NAME="lk_session",
+        SESSION_COOKIE_NAME="__Host-lk_session" if secure_cookies else "lk_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=secure_cookies,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # ops: request ids + access records, request metrics, client addresses from trusted proxies only
     logging_setup.init_app(app, log_probes=settings.log_probes)
     metrics.init_app(app)
+    headers.init_app(app, settings.development)
     app.wsgi_app = app.extensions["idp.published"] = PublishedDocuments(app, app.wsgi_app)
     app.wsgi_app = proxies.trusted_proxy_fix(app.wsgi_app, settings.trusted_proxies)
     register_cli(app)

@@ -56,7 +56,12 @@ def prepare(body: bytes, max_age: int) -> Prepared:
         ("Cache-Control", f"public, max-age={max_age}"),
         ("Access-Control-Allow-Origin", "*"),
     ]
-    full = [*validators, ("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    full = [
+        *validators,
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("X-Content-Type-Options", "nosniff"),  # as on every other answer (idp/web/headers.py)
+    ]
     return Prepared(
         etag,
         Answer("200 OK", full, body),

@@ -27,6 +27,7 @@ from idp.sessions.records import ACR_LEVELS, ACR_MFA, ACR_PASSWORD, ACR_SMS, Sso
 __all__ = ["ACR_LEVELS", "ACR_MFA", "ACR_PASSWORD", "ACR_SMS", "SsoSession"]
 
 USER_AGENT_LENGTH = 300
+CSRF_FIELD = "csrf_token"  # where Flask-WTF keeps the session's CSRF secret (WTF_CSRF_FIELD_NAME)
 EndListener = Callable[[SsoSession, list[str]], None]  # the ended session, the grants issued in it
 _on_end: list[EndListener] = []
 
@@ -74,6 +75,7 @@ def sign_in(account_id: int, method: str) -> SsoSession:
     secret = secrets.token_urlsafe(32)  # a new secret after every proof: no fixation
     sso.secret_hash = records.secret_hash(secret)
     cookie["sid"], cookie["sso_secret"] = sso.sid, secret
+    cookie.pop(CSRF_FIELD, None)  # and a fresh CSRF token: one read before sign-in is spent
     cookie.permanent = True
     save(sso)
     return sso
