@@ -59,15 +59,11 @@ def login_submit():
     if not form.validate():
         return _show(form, 400)
     login, ia = form.login.data, form.ia.data
-    limits = settings()
     try:
-        ratelimit.hit("login", login.lower(), limits.login_attempts_per_window, limits.login_attempt_window)
-        limit_per_ip("login-ip")
+        result = sign_in(login, form.password.data, client_ip())
     except ratelimit.RateLimited:
         metrics.count("sign_ins", result="rate_limited", level="none")
         raise  # the app's handler answers 429
-    try:
-        result = sign_in(login, form.password.data)
     except SignInRefused as refusal:
         metrics.count("sign_ins", result=refusal.message_key, level="none")
         offer = refusal.message_key == "not_activated"

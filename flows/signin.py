@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flows import confirmation
+from flows import confirmation, signin_guard
 from flows.sms_password import SmsPasswordError
 from idp.accounts.lifecycle import ACTIVE, CONFIRMED, state
 from idp.accounts.lookup import find_by_login
@@ -34,16 +34,35 @@ class SignedIn:
     method: str  # RFC 8176 amr value
 
 
-def sign_in(login: str, secret: str) -> SignedIn:
-    """Check what was typed into «Пароль»: the SMS password or the account's password."""
+def sign_in(login: str, secret: str, address: str) -> SignedIn:
+    """Check what was typed into «Пароль»: the SMS password or the account's password.
+    Raises RateLimited while this login must wait at this address (signin_guard)."""
     account = find_by_login(login)
-    if confirmation.waits_for_sms_password(account):
-        try:
-            confirmation.accept(account, secret)
-        except SmsPasswordError as exc:
-            raise SignInRefused(exc.message_key) from None
-        return SignedIn(account, "sms")
-    return sign_in_with_password(login, secret, account)
+    tried = signin_guard.attempt(login, account, address)
+    signin_guard.check(tried)
+    try:
+        if confirmation.waits_for_sms_password(account):
+            signed_in = _with_sms_password(account, secret)
+        else:
+            signed_in = sign_in_with_password(login, secret, account)
+    except SignInRefused as refusal:
+        if refusal.message_key == "bad_credentials":
+            signin_guard.failed(tried)
+        raise
+    signin_guard.succeeded(tried)
+    return signed_in
+
+
+def _with_sms_password(account: Account, code: str) -> SignedIn:
+    """A cabinet waiting for its SMS password. A wrong, spent or expired code reads as a
+    wrong password and costs an argon2 check, as a password would: the page must not tell
+    a stranger that this login is a new registrant's (nor that its code is burnt)."""
+    services().passwords.verify(None, code)
+    try:
+        confirmation.accept(account, code)
+    except SmsPasswordError:
+        raise SignInRefused("bad_credentials") from None
+    return SignedIn(account, "sms")
 
 
 def sign_in_with_password(login: str, password: str, account: Account | None = None) -> SignedIn:

@@ -72,8 +72,12 @@ class Settings:
     activation_window: int = 24 * 3600
     assisted_unconfirmed_purge: int = 7 * 24 * 3600
     closed_account_retention: int = 30 * 24 * 3600
-    login_attempts_per_window: int = 10
+    # Sign-in failures (wrong passwords and codes; successes never count), per window:
+    login_attempts_per_window: int = 10  # per (account, address); then that address waits:
+    login_lockout_delay: int = 60  # 60 s after the next failure, 120 s after the one after…
     login_attempt_window: int = 900
+    login_failures_per_account: int = 30  # from anywhere: the account is under attack, its owner told
+    login_failures_per_address: int = 500  # one address may be a carrier's CGNAT, shared by thousands
     client_auth_failures_per_window: int = 30
 
     password_min_length: int = 10
@@ -242,7 +246,17 @@ def validate(settings: Settings) -> None:
             raise SettingsError(f"IDP_{name.upper()}: must be positive")
     if settings.delivery_max_attempts < 1:
         raise SettingsError("IDP_DELIVERY_MAX_ATTEMPTS: must be at least 1")
-    for name in ("access_token_ttl", "code_ttl", "sms_code_ttl", "activation_window"):
+    for name in (
+        "access_token_ttl",
+        "code_ttl",
+        "sms_code_ttl",
+        "activation_window",
+        "login_attempts_per_window",
+        "login_attempt_window",
+        "login_failures_per_address",
+        "login_failures_per_account",
+        "client_auth_failures_per_window",
+    ):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"IDP_{name.upper()}: must be positive")
     # ops
@@ -261,5 +275,7 @@ def validate(settings: Settings) -> None:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
             raise SettingsError(f"IDP_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+    if settings.login_lockout_delay < 0:
+        raise SettingsError("IDP_LOGIN_LOCKOUT_DELAY: must be 0 (locked until the window ends) or more")
     if not 4 <= settings.sms_code_length <= 10:
         raise SettingsError("IDP_SMS_CODE_LENGTH: must be between 4 and 10")

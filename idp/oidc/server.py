@@ -8,7 +8,6 @@ S256-only PKCE, auth_time/acr/amr/sid kept from the real sign-in.
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 from authlib.common.encoding import to_native
@@ -317,20 +316,24 @@ class Issuer(IssuerParameter):
 class Server(AuthorizationServer):
     def authenticate_client(self, request, methods, endpoint="token"):
         """Client authentication, with failed attempts limited per address: a client
-        secret is a secret, and guessing it is throttled like a password."""
+        secret is a secret, and guessing it is throttled like a password. Only failures
+        count, so a busy relying party is never throttled for succeeding."""
         address = request.remote_addr
         settings = self.services.settings
-        limit = settings.client_auth_failures_per_window
-        if ratelimit.exceeded("client-auth", address, limit):
+        failures = ratelimit.FailureLimit(
+            "client-auth", settings.client_auth_failures_per_window, settings.login_attempt_window
+        )
+        try:
+            failures.check(address)
+        except ratelimit.RateLimited:
             raise InvalidClientError(
                 description="Too many failed client authentications; try again later.",
                 status_code=401 if "Authorization" in request.headers else 400,
-            )
+            ) from None
         try:
             return super().authenticate_client(request, methods, endpoint)
         except InvalidClientError:
-            with contextlib.suppress(ratelimit.RateLimited):  # the next attempt is refused above
-                ratelimit.hit("client-auth", address, limit, settings.login_attempt_window)
+            failures.fail(address)
             raise
 
     def create_oauth2_request(self, request):

@@ -11,6 +11,20 @@ class StoreUnavailable(RuntimeError):
     """The short-lived store cannot be reached; callers answer 503 / temporarily_unavailable."""
 
 
+def parse_window(raw: str | None, now: float, window: int) -> tuple[int, float, float]:
+    """(count so far, when the window opened, when the last event was) of a stored window;
+    a closed or absent window counts 0 and opens now."""
+    if raw:
+        count, started, last = raw.split(":")
+        if float(started) + window > now:
+            return int(count), float(started), float(last)
+    return 0, now, now
+
+
+def format_window(count: int, started: float, last: float) -> str:
+    return f"{count}:{started!r}:{last!r}"
+
+
 class Store(ABC):
     @abstractmethod
     def get(self, key: str) -> str | None: ...
@@ -55,6 +69,13 @@ class Store(ABC):
     @abstractmethod
     def incr(self, key: str, ttl: int) -> int:
         """Increment a counter; the window (ttl) starts at the first increment."""
+
+    @abstractmethod
+    def count_in_window(self, key: str, now: float, window: int) -> tuple[int, float, float]:
+        """Count one event in a window that opens at its first event and closes `window`
+        seconds later, by the caller's clock (not the store's expiry, which a test cannot
+        move). Returns (count, when the window opened, when the previous event was; now
+        for the first)."""
 
     @abstractmethod
     def ttl(self, key: str) -> int:

@@ -6,7 +6,7 @@ import json
 import threading
 
 from idp.clock import clock
-from idp.store.base import Store
+from idp.store.base import Store, format_window, parse_window
 
 
 def _field(raw: str | None, field: str):
@@ -114,6 +114,13 @@ class MemoryStore(Store):
             value = int(current) + 1
             self._data[key] = (str(value), self._data[key][1])
             return value
+
+    def count_in_window(self, key, now, window):
+        with self._lock:
+            full_key = self.prefix + key
+            count, started, last = parse_window(self._live(full_key), now, window)
+            self._data[full_key] = (format_window(count + 1, started, now), clock.time() + window + 60)
+            return count + 1, started, last
 
     def ttl(self, key):
         key = self.prefix + key

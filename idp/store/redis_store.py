@@ -44,6 +44,20 @@ if value == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return value
 """
 
+# The window's value is "count:opened:last" (format_window); times come from the caller.
+_COUNT_IN_WINDOW = """
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local count, started, last = 0, ARGV[1], ARGV[1]
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local c, s, l = string.match(raw, '^(%d+):([^:]+):([^:]+)$')
+  if c and tonumber(s) + window > now then count, started, last = tonumber(c), s, l end
+end
+count = count + 1
+redis.call('SET', KEYS[1], count .. ':' .. started .. ':' .. ARGV[1], 'EX', window + 60)
+return {count, started, last}
+"""
+
 
 class RedisStore(Store):
     def __init__(self, url: str, prefix: str = "") -> None:
@@ -54,6 +68,7 @@ class RedisStore(Store):
         self._incr = self.client.register_script(_INCR_WITH_WINDOW)
         self._mget_following = self.client.register_script(_MGET_FOLLOWING)
         self._getdel_following = self.client.register_script(_GETDEL_FOLLOWING)
+        self._count_in_window = self.client.register_script(_COUNT_IN_WINDOW)
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -108,6 +123,12 @@ class RedisStore(Store):
 
     def incr(self, key, ttl):
         return int(self._call(self._incr, keys=[self.prefix + key], args=[max(1, int(ttl))]))
+
+    def count_in_window(self, key, now, window):
+        count, started, last = self._call(
+            self._count_in_window, keys=[self.prefix + key], args=[repr(float(now)), int(window)]
+        )
+        return int(count), float(started), float(last)
 
     def ttl(self, key):
         return int(self._call(self.client.ttl, self.prefix + key))

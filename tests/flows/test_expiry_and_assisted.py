@@ -140,7 +140,8 @@ def test_assisted_applicant_coming_back_later_asks_for_a_new_sms_password(app, c
     assert register_assisted(app).exit_code == 0
     old = outbox.sms_code(PHONE_E164)
     clock.advance(3 * DAY)
-    assert MESSAGES["sms_expired"] in text(sign_in("petrov@example.ru", old))
+    # the sign-in page says of an expired SMS password what it says of a wrong one (issue 15)
+    assert MESSAGES["bad_credentials"] in text(sign_in("petrov@example.ru", old))
     resent = post_form(client, "/login", "/login/resend", {"login": "petrov@example.ru"})
     assert MESSAGES["sms_resent"] in text(resent)
     response = sign_in("petrov@example.ru", outbox.sms_code(PHONE_E164))

@@ -52,7 +52,10 @@ def test_expired_sms_password_is_refused(client, registered, sign_in, outbox):
     clock.advance(600 + 1)
     response = sign_in(LOGIN, code)
     assert response.status_code == 401
-    assert MESSAGES["sms_expired"] in text(response)
+    # the same words as for a wrong password: a stranger must not learn that this login
+    # is a cabinet waiting for its SMS password (issue 15)
+    assert MESSAGES["bad_credentials"] in text(response)
+    assert MESSAGES["sms_expired"] not in text(response)
 
 
 def test_wrong_sms_password_five_times_kills_the_code(client, registered, sign_in, outbox):
@@ -63,10 +66,12 @@ def test_wrong_sms_password_five_times_kills_the_code(client, registered, sign_i
         assert response.status_code == 401
         assert MESSAGES["bad_credentials"] in text(response)
     fifth = sign_in(LOGIN, wrong)
-    assert MESSAGES["sms_too_many_attempts"] in text(fifth)
+    # a spent code reads as a wrong one on the sign-in page (issue 15): no oracle
+    assert MESSAGES["bad_credentials"] in text(fifth)
     right_too_late = sign_in(LOGIN, code)
     assert right_too_late.status_code == 401
-    assert MESSAGES["sms_too_many_attempts"] in text(right_too_late)
+    assert MESSAGES["bad_credentials"] in text(right_too_late)
+    assert MESSAGES["sms_too_many_attempts"] not in text(right_too_late)
 
 
 def test_resend_before_the_cooldown_is_refused(client, registered, outbox):
