@@ -24,7 +24,7 @@ from flask import render_template
 
 from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
-from idp.accounts.lookup import normalize_login_phone
+from idp.accounts import phones
 from idp.db import db
 from idp.models import Account
 from idp.services import settings
@@ -47,7 +47,7 @@ def attempt(login: str, account: Account | None, address: str) -> Attempt:
     if account is not None:
         return Attempt(f"account:{account.id}", address, account)
     text = (login or "").strip()
-    return Attempt("login:" + (normalize_login_phone(text) or text.lower()), address, None)
+    return Attempt("login:" + (phones.normalize(text) or text.lower()), address, None)
 
 
 def _limits() -> tuple[FailureLimit, FailureLimit, FailureLimit]:

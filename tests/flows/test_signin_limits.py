@@ -1,4 +1,4 @@
-"""Sign-in limits count failures per account, per (account, address) and per address (flows/signin_guard.py)."""
+"""Sign-in limits: failures per account, per (account, address) and per address (flows/signin_guard.py)."""
 
 from __future__ import annotations
 
