@@ -7,7 +7,7 @@ import re
 import pytest
 
 from idp.clock import clock
-from idp.web.messages import EMAIL_SUBJECTS, MESSAGES
+from idp.web.messages import EMAIL_SUBJECTS
 from tests.flows.conftest import text
 
 ATTACKER = "203.0.113.66"
