@@ -17,6 +17,7 @@ from consent.renewal import outdated_mandatory
 from flows.account import bp as account_bp
 from flows.activation import bp as activation_bp
 from flows.consents import bp as consents_bp
+from flows.delivery.backchannel import queue_logout_tokens
 from flows.delivery.dev_outbox import bp as dev_outbox_bp
 from flows.delivery.outbox_depth import OutboxDepth
 from flows.delivery.worker import attach_in_process
@@ -151,6 +152,7 @@ def _contribute_from_other_packages() -> None:
         before="acr_unknown",
     )
     account_view.register_extra("consents", consents_claim, changed_by=ConsentRecord)
+    sso_session.on_end(queue_logout_tokens)  # back-channel logout through the outbox
     if not any(isinstance(c, OutboxDepth) for c in metrics.registered_collectors()):
         metrics.register_collector(OutboxDepth())
 

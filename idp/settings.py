@@ -49,6 +49,7 @@ class Settings:
     sms_http_url: str = ""
     sms_http_token: str = ""
     sms_http_timeout: float = 5.0
+    backchannel_logout_timeout: float = 5.0
     delivery_in_process: bool = True
     delivery_max_attempts: int = 8
     delivery_backoff_seconds: float = 5.0
@@ -236,6 +237,7 @@ def validate(settings: Settings) -> None:
         raise SettingsError("IDP_SMTP_PASSWORD: required when IDP_SMTP_USERNAME is set")
     for name in (
         "sms_http_timeout",
+        "backchannel_logout_timeout",
         "smtp_timeout",
         "delivery_backoff_seconds",
         "delivery_backoff_max",

@@ -90,6 +90,13 @@ client_secret = "{PORTAL["client_secret"]}"
 redirect_uris = ["{PORTAL["callback"]}"]
 backchannel_logout_uri = "{_logout_endpoints_server.url("portal")}"
 scope = "openid profile"
+
+# A relying party on a real host: in development its logout goes to /dev/outbox only.
+[[client]]
+client_id = "rp-remote"
+client_secret = "rp-remote-secret-0123456789"
+redirect_uris = ["{RP_CALLBACK}"]
+backchannel_logout_uri = "https://rp.example/backchannel-logout"
 """
     )
     return str(path)

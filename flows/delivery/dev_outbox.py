@@ -1,7 +1,9 @@
-"""/dev/outbox: every SMS and e-mail the provider wrote, newest first (development only).
+"""/dev/outbox: every SMS, e-mail and back-channel logout the provider wrote, newest first
+(development only).
 
 With the console SMS backend and no SMTP server this page is where a newcomer
-reads the SMS password and follows the activation link in `make run`.
+reads the SMS password and follows the activation link in `make run`, and sees
+the logouts that would have gone to the example clients' real hosts.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from flask import Blueprint, render_template, request
 from markupsafe import Markup, escape
 
+from flows.delivery import backchannel
 from flows.delivery.outbox import OutboxMessage
 
 bp = Blueprint("dev_outbox", __name__, url_prefix="/dev")
@@ -44,4 +47,9 @@ def outbox():
     if recipient:
         query = query.filter(OutboxMessage.recipient == recipient)
     messages = query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(SHOWN).all()
-    return render_template("dev_outbox.html", messages=messages, recipient=recipient)
+    held = {
+        m.id
+        for m in messages
+        if m.channel == backchannel.CHANNEL and not backchannel.is_loopback(m.recipient)
+    }
+    return render_template("dev_outbox.html", messages=messages, recipient=recipient, held=held)

@@ -17,9 +17,9 @@ class OutboxMessage(db.Model):
     __table_args__ = (Index("ix_outbox_message_pending", "sent_at", "dead_at", "next_attempt_at"),)
 
     id = db.Column(db.Integer, primary_key=True)
-    channel = db.Column(db.String(10), nullable=False)  # sms | email
-    recipient = db.Column(db.String(320), nullable=False)
-    subject = db.Column(db.String(300), nullable=True)
+    channel = db.Column(db.String(10), nullable=False)  # sms | email | logout
+    recipient = db.Column(db.String(320), nullable=False)  # logout: the backchannel_logout_uri
+    subject = db.Column(db.String(300), nullable=True)  # logout: the client_id
     body_text = db.Column(db.Text, nullable=False)
     body_html = db.Column(db.Text, nullable=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)

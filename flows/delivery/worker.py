@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import or_, select, update
 
+from flows.delivery.backchannel import CHANNEL as LOGOUT
+from flows.delivery.backchannel import BackchannelLogout
 from flows.delivery.errors import DeliveryFailed
 from flows.delivery.mail import Mailer, mailer
 from flows.delivery.outbox import OutboxMessage, purge_finished
@@ -37,16 +39,20 @@ ERROR_LENGTH = 300  # outbox_message.last_error
 class Senders:
     sms: SmsGateway
     mail: Mailer
+    logout: BackchannelLogout
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Senders:
-        return cls(sms=sms_gateway(settings), mail=mailer(settings))
+        logout = BackchannelLogout(settings.backchannel_logout_timeout, only_loopback=settings.development)
+        return cls(sms=sms_gateway(settings), mail=mailer(settings), logout=logout)
 
     def send(self, message: OutboxMessage) -> None:
         if message.channel == "sms":
             self.sms.send(message.recipient, message.body_text)
         elif message.channel == "email":
             self.mail.send(message.recipient, message.subject or "", message.body_text, message.body_html)
+        elif message.channel == LOGOUT:
+            self.logout.send(message)
         else:
             raise DeliveryFailed(f"unknown channel {message.channel!r}")
 
@@ -63,7 +69,7 @@ def backoff_delay(failures: int, base: float, cap: float, rand=random.random) ->
 
 def lease_seconds(settings: Settings) -> float:
     """How long a claim holds: well beyond the slowest send a timeout allows."""
-    return 3 * max(settings.sms_http_timeout, settings.smtp_timeout) + 30
+    return 3 * max(settings.sms_http_timeout, settings.smtp_timeout, settings.backchannel_logout_timeout) + 30
 
 
 def due_ids(now: datetime, limit: int = BATCH) -> list[int]:

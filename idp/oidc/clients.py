@@ -16,6 +16,7 @@ from idp.services import services
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 CONFIDENTIAL_AUTH_METHODS = [method for method in AUTH_METHODS if method != "none"]
 DEFAULT_GRANTS = ["authorization_code", "refresh_token"]
+BACKCHANNEL_URI_LENGTH = 320  # it is the outbox row's recipient
 
 
 class ClientFileError(ValueError):
@@ -37,6 +38,8 @@ def validate_entry(entry: dict, where: str) -> dict:
     if not uris:
         raise ClientFileError(f"{where}: at least one redirect_uri is required")
     backchannel = [entry["backchannel_logout_uri"]] if entry.get("backchannel_logout_uri") else []
+    if any(len(uri) > BACKCHANNEL_URI_LENGTH for uri in backchannel):
+        raise ClientFileError(f"{where}: backchannel_logout_uri is longer than {BACKCHANNEL_URI_LENGTH}")
     for uri in [*uris, *entry.get("post_logout_redirect_uris", []), *backchannel]:
         parsed = urlparse(uri)
         if parsed.scheme not in {"https", "http"} or not parsed.netloc or parsed.fragment:

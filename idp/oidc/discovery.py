@@ -39,7 +39,8 @@ def discovery_document(issuer: str) -> dict:
         "authorization_response_iss_parameter_supported": True,
         "ui_locales_supported": ["ru-RU"],
         "claims_locales_supported": ["ru-RU"],
-        "backchannel_logout_supported": False,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "frontchannel_logout_supported": False,
     }
 

@@ -11,6 +11,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from idp.clock import clock, utcnow
@@ -154,6 +155,13 @@ class KeyRing:
         if clock.time() - self._loaded_at > REFRESH or not self._rows:
             return None
         return self._jwks_body
+
+
+def sign(keyring: KeyRing, claims: dict, typ: str, alg: str = "RS256") -> str:
+    """A JWT signed with the active key of `alg`, naming its kid (rotation); None values left out."""
+    key = keyring.signing_key(alg)
+    header = {"alg": alg, "kid": key.kid, "typ": typ}
+    return jwt.encode(header, {k: v for k, v in claims.items() if v is not None}, key, [alg])
 
 
 def _is_ec(pem: bytes) -> bool:

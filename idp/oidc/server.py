@@ -24,7 +24,6 @@ from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.util import create_half_hash
 from authlib.oidc.rpinitiated import EndSessionEndpoint
 from flask import request as flask_request
-from joserfc import jwt
 
 from idp.accounts import account_view
 from idp.accounts.account_view import AccountView
@@ -33,6 +32,7 @@ from idp.clock import clock, utcnow
 from idp.oidc import tokens
 from idp.oidc.claims import released_claims, user_claims
 from idp.oidc.clients import AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
+from idp.oidc.keys import sign
 from idp.ops import metrics
 from idp.services import Services
 from idp.sessions import sso_session
@@ -210,11 +210,8 @@ def encode_id_token(services: Services, request: OAuth2Request, token: dict) -> 
         claims["nonce"] = info["nonce"]
     requested = (info.get("claims") or {}).get("id_token")
     claims.update(user_claims(request.user, released_claims(token["scope"], requested)))
-    alg = "RS256"
-    key = services.keyring.signing_key(alg)
-    claims["at_hash"] = to_native(create_half_hash(token["access_token"], alg))
-    header = {"alg": alg, "kid": key.kid, "typ": "JWT"}
-    return jwt.encode(header, {k: v for k, v in claims.items() if v is not None}, key, [alg])
+    claims["at_hash"] = to_native(create_half_hash(token["access_token"], "RS256"))
+    return sign(services.keyring, claims, typ="JWT")
 
 
 class BearerValidator(BearerTokenValidator):

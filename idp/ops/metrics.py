@@ -48,14 +48,16 @@ PREFIX = "lkidp_"
 # (and unbounded label values would grow the scrape without limit).
 ALLOWED = {
     "stage": {"started", "confirmed", "activated", "expired"},
-    "channel": {"sms", "email"},
+    "channel": {"sms", "email", "logout"},
     "outcome": {"queued", "sent", "failed"},
 }
 
 COUNTERS = {
     "registrations": Counter(PREFIX + "registrations_total", "Registrations by stage reached.", ["stage"]),
     "messages": Counter(
-        PREFIX + "messages_total", "SMS and e-mail messages by channel and outcome.", ["channel", "outcome"]
+        PREFIX + "messages_total",
+        "SMS, e-mail and back-channel logout messages by channel and outcome.",
+        ["channel", "outcome"],
     ),
     "sign_ins": Counter(
         PREFIX + "sign_ins_total",

@@ -1,11 +1,19 @@
 """Tokens belong to their session: two relying parties signed in with one password in one
-browser, then the session ends. Relying parties are Authlib's client over HTTP."""
+browser, then the session ends. Relying parties are Authlib's client over HTTP; the
+logout tokens they receive on their back-channel endpoints are checked with pyoidc."""
 
 from __future__ import annotations
 
-import pytest
+import json
+from datetime import timedelta
 
-from idp.clock import clock
+import pytest
+import requests
+from joserfc import jws
+from oic.oic.message import BackChannelLogoutRequest
+from oic.utils.keyio import KeyJar
+
+from idp.clock import clock, utcnow
 from tests.browserless import Person, redirect_params
 from tests.conftest import PORTAL, SITE
 from tests.oidc.relying_party import RelyingParty
@@ -43,17 +51,49 @@ def test_one_password_for_both_and_one_sid(live_server, site, portal, make_accou
     assert portal.id_token_claims(portal_tokens["id_token"])["sid"] == site_sid
 
 
-def test_logout_ends_the_tokens_of_both(live_server, site, portal, make_account):
+def verified_logout_token(rp, form: dict) -> dict:
+    """What a relying party using pyoidc checks: signature against the JWKS, iss, aud,
+    the event, no nonce; and the explicit type (Back-Channel Logout 1.0 §2.4)."""
+    request = BackChannelLogoutRequest(logout_token=form["logout_token"])
+    keyjar = KeyJar()
+    keyjar.add(rp.meta["issuer"], rp.meta["jwks_uri"])
+    assert request.verify(keyjar=keyjar, aud=rp.client_id, iss=rp.meta["issuer"])
+    assert jws.extract_compact(form["logout_token"].encode()).protected["typ"] == "logout+jwt"
+    return request["logout_token"].to_dict()
+
+
+def test_logout_at_one_ends_the_session_at_both(
+    live_server, site, portal, make_account, logout_endpoints, deliver
+):
     person = Person(live_server)
-    site_tokens, portal_tokens = sign_in_both(person, make_account(), site, portal)
+    account = make_account()
+    site_tokens, portal_tokens = sign_in_both(person, account, site, portal)
+    sid = site.id_token_claims(site_tokens["id_token"])["sid"]
     log_out(person, site, site_tokens)
+    assert deliver() == 2
+    for rp, name in ((site, "site"), (portal, "portal")):
+        [form] = logout_endpoints.received(name)
+        claims = verified_logout_token(rp, form)
+        assert (claims["sid"], claims["sub"], claims["aud"]) == (sid, account["sub"], [rp.client_id])
+        assert "nonce" not in claims and claims["exp"] > claims["iat"]
+        assert json.loads(claims["events"]) == {"http://schemas.openid.net/event/backchannel-logout": {}}
     assert redirect_params(person.get(portal.authorize_url(prompt="none")))["error"] == "login_required"
     for rp, tokens in ((site, site_tokens), (portal, portal_tokens)):
         assert rp.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
-        answer = rp.session.get(
-            rp.meta["userinfo_endpoint"], headers={"Authorization": "Bearer " + tokens["access_token"]}
-        )
-        assert answer.status_code == 401
+        bearer = {"Authorization": "Bearer " + tokens["access_token"]}
+        assert requests.get(rp.meta["userinfo_endpoint"], headers=bearer, timeout=5).status_code == 401
+    assert deliver() == 0  # each relying party is told once
+
+
+def test_a_failed_logout_delivery_is_retried(live_server, site, make_account, logout_endpoints, deliver):
+    person = Person(live_server)
+    tokens = site.tokens(site.sign_in(person, make_account())["code"])
+    logout_endpoints.status = 503
+    log_out(person, site, tokens)
+    assert deliver() == 0
+    logout_endpoints.status = 200
+    assert deliver(utcnow() + timedelta(hours=1)) == 1
+    assert len(logout_endpoints.received("site")) == 2
 
 
 def test_offline_access_outlives_the_session(live_server, site, portal, make_account):
