@@ -28,22 +28,22 @@ def waits_for_sms_password(account: Account | None) -> bool:
     return current == REGISTERED or (current == CONFIRMED and account.password_changed_at is None)
 
 
-def send_password(account: Account) -> None:
-    """Issue a new SMS password and queue it in the caller's transaction.
-    Raises ResendTooSoon or DailyCapReached."""
-    issued = sms_password.issue(sms_password.CONFIRM, account.sub, account.phone)
-    enqueue_sms(account.phone, SMS_TEXTS["confirm"].format(code=issued.code))
+def send_password(account: Account, quietly: bool = False) -> None:
+    """Issue a new SMS password and queue it in the caller's transaction (see
+    sms_password.issue for `quietly`). The requester paid with sms_password.request."""
+    issued = sms_password.issue(sms_password.CONFIRM, account.sub, account.phone, quietly)
+    if issued is not None:
+        enqueue_sms(account.phone, SMS_TEXTS["confirm"].format(code=issued.code))
 
 
-def resend(login: str) -> None:
+def resend(login: str, address: str | None) -> None:
     """«Отправить еще раз?»: the same answer whether or not this login waits for an SMS
     password, including the cooldown and the daily cap, so the form tells nobody who is registered."""
+    sms_password.request(login, address)
     account = find_by_login(login)
     if waits_for_sms_password(account):
-        send_password(account)
+        send_password(account, quietly=True)
         db.session.commit()
-    else:
-        sms_password.allow_send("login:" + login.strip().lower())
 
 
 def accept(account: Account, code: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from consent import catalogue, records
-from flows import confirmation, expiry
+from flows import confirmation, expiry, sms_password
 from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
 from flows.sms_password import SmsPasswordError
@@ -46,7 +46,9 @@ class Evidence:
 
 def register(person: PersonData, consents: dict[str, bool], evidence: Evidence) -> Account | None:
     """The new account, or None when the e-mail or phone is taken (the owner was notified).
-    Raises ResendTooSoon / DailyCapReached when no SMS may go to this phone now."""
+    Raises ResendTooSoon / DailyCapReached when no SMS may be asked for this e-mail or phone
+    now, taken or not, and RateLimited when the requester's SMS budget is spent."""
+    sms_password.request(person.phone, evidence.ip_address, also_for=(person.email,))
     try:
         return _register_once(person, consents, evidence)
     except IntegrityError:

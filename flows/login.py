@@ -84,7 +84,7 @@ def resend():
         return _show(form, 400)
     limit_per_ip("sms-resend-ip")
     try:
-        confirmation.resend(form.login.data)
+        confirmation.resend(form.login.data, client_ip())
     except SmsPasswordError as exc:
         return _show(form.refuse_for(exc), 429)
     return _show(form.tell("sms_resent"))

@@ -14,7 +14,7 @@ from flows import sms_password
 from flows.delivery.outbox import enqueue_sms
 from flows.forms.recovery import ForgotForm
 from flows.forms.sms_code import SmsCodeForm
-from flows.login import limit_per_ip
+from flows.login import client_ip, limit_per_ip
 from idp.accounts.lifecycle import ACTIVE, state
 from idp.accounts.lookup import find_by_login
 from idp.clock import utcnow
@@ -28,15 +28,17 @@ bp = Blueprint("recovery", __name__)
 RECOVERY_LOGIN = "recovery_login"
 
 
-def send_code(login: str) -> None:
-    """Queue a recovery code for an active cabinet; otherwise count the attempt the same way."""
+def send_code(login: str, address: str | None) -> None:
+    """Queue a recovery code for an active cabinet, the request paid the same way for any
+    login. At most one recovery SMS per cooldown goes to a phone, and never from its daily
+    cap: the requester has not proven the phone (sms_password.issue)."""
+    sms_password.request(login, address)
     account = find_by_login(login)
     if account is not None and state(account, utcnow()) == ACTIVE:
-        issued = sms_password.issue(sms_password.RECOVER, account.sub, account.phone)
-        enqueue_sms(account.phone, SMS_TEXTS["recover"].format(code=issued.code))
-        db.session.commit()
-    else:
-        sms_password.allow_send("login:" + login.strip().lower())
+        issued = sms_password.issue(sms_password.RECOVER, account.sub, account.phone, quietly=True)
+        if issued is not None:
+            enqueue_sms(account.phone, SMS_TEXTS["recover"].format(code=issued.code))
+            db.session.commit()
 
 
 def check_code(login: str, code: str):
@@ -60,7 +62,7 @@ def forgot_submit():
         return render_form("recovery_request.html", form, 400)
     limit_per_ip("recovery-ip")
     try:
-        send_code(form.login.data)
+        send_code(form.login.data, client_ip())
     except sms_password.SmsPasswordError as exc:
         return render_form("recovery_request.html", form.refuse_for(exc), 429)
     session[RECOVERY_LOGIN] = form.login.data

@@ -24,7 +24,7 @@ from flask import render_template
 
 from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
-from idp.accounts import phones
+from idp.accounts.lookup import normal_login
 from idp.db import db
 from idp.models import Account
 from idp.services import settings
@@ -46,8 +46,7 @@ class Attempt:
 def attempt(login: str, account: Account | None, address: str) -> Attempt:
     if account is not None:
         return Attempt(f"account:{account.id}", address, account)
-    text = (login or "").strip()
-    return Attempt("login:" + (phones.normalize(text) or text.lower()), address, None)
+    return Attempt("login:" + normal_login(login), address, None)
 
 
 def _limits() -> tuple[FailureLimit, FailureLimit, FailureLimit]:

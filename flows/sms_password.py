@@ -9,12 +9,15 @@ a millisecond.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flows import sms_budget
+from idp.accounts.lookup import normal_login
 from idp.clock import MOSCOW, clock
 from idp.services import settings, store
 from idp.store import ratelimit
@@ -55,6 +58,12 @@ class ResendTooSoon(SmsPasswordError):
 
 class DailyCapReached(SmsPasswordError):
     message_key = "sms_daily_cap"
+
+
+class SmsUnavailable(SmsPasswordError):
+    """A budget that covers everyone (all SMS, or this number range) is spent."""
+
+    message_key = "sms_unavailable"
 
 
 @dataclass(frozen=True)
@@ -98,9 +107,42 @@ def allow_send(channel_key: str) -> None:
         raise DailyCapReached() from None
 
 
-def issue(purpose: str, subject: str, phone: str) -> Issued:
-    """A fresh code for this subject; any earlier one stops working. The caller sends it."""
-    allow_send(phone)
+def request(asked_for: str, address: str | None, also_for: tuple[str, ...] = ()) -> None:
+    """What every request for an SMS pays, whether or not one goes out, so that the answer
+    never tells whether a cabinet exists: the requester's budgets and the global one, then
+    the cooldown and daily cap of the login asked for (in its normal spelling, never the
+    phone it may lead to). Logins in `also_for` are counted the same but never refuse (a
+    registration asks for its phone, and starts the e-mail's cooldown too). Raises
+    RateLimited when the requester's budget is spent, SmsPasswordError otherwise."""
+    spent = sms_budget.check_requester(address)
+    if spent is not None:
+        if spent.everyone:
+            raise SmsUnavailable()
+        raise ratelimit.RateLimited(spent.retry_after)
+    allow_send("login:" + normal_login(asked_for))
+    for login in also_for:
+        with contextlib.suppress(SmsPasswordError):
+            allow_send("login:" + normal_login(login))
+    sms_budget.spend_requester(address)
+
+
+def issue(purpose: str, subject: str, phone: str, quietly: bool = False) -> Issued | None:
+    """A fresh code for this subject; any earlier one stops working. The caller sends it.
+    The phone's own cooldown and daily cap raise ResendTooSoon / DailyCapReached, or with
+    `quietly` (a login asked for by someone who has not proven the phone) return None: the
+    earlier code stays and the caller answers as if sent. A recovery code is counted apart,
+    so that strangers' recovery requests never spend the phone's daily cap. SmsUnavailable
+    when the number's range or all SMS are over budget."""
+    scope = "recover" if purpose == RECOVER else "phone"
+    try:
+        allow_send(f"{scope}:{phone}")
+    except SmsPasswordError:
+        if quietly:
+            return None
+        raise
+    if sms_budget.check_delivery(phone) is not None:
+        raise SmsUnavailable()
+    sms_budget.spend_delivery(phone)
     limits = settings()
     now = clock.time()
     challenge_id = secrets.token_urlsafe(12)

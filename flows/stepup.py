@@ -10,6 +10,7 @@ from flask import Blueprint, redirect
 from flows import sms_password
 from flows.delivery.outbox import enqueue_sms
 from flows.forms.sms_code import SmsCodeForm
+from flows.login import client_ip
 from idp.accounts import second_factors
 from idp.db import db
 from idp.models import Account
@@ -36,9 +37,11 @@ def _show(form: SmsCodeForm, account: Account, status=200):
 
 
 def _send(account: Account) -> None:
+    sms_password.request(account.phone, client_ip())
     issued = sms_password.issue(sms_password.STEP_UP, account.sub, account.phone)
-    enqueue_sms(account.phone, SMS_TEXTS["stepup"].format(code=issued.code))
-    db.session.commit()
+    if issued is not None:
+        enqueue_sms(account.phone, SMS_TEXTS["stepup"].format(code=issued.code))
+        db.session.commit()
 
 
 def _cannot_use_sms(account: Account) -> bool:

@@ -70,6 +70,13 @@ class Settings:
     sms_max_attempts: int = 5
     sms_resend_cooldown: int = 60
     sms_daily_cap: int = 5
+    # SMS budgets (flows/sms_budget.py): SMS asked for per address and per its /24 or /64,
+    # SMS sent per number prefix (+7 and three digits), and in all
+    sms_per_address_hour: int = 10
+    sms_per_address_day: int = 30
+    sms_per_network_hour: int = 30
+    sms_per_prefix_hour: int = 200
+    sms_global_hour: int = 2000
     activation_window: int = 24 * 3600
     assisted_unconfirmed_purge: int = 7 * 24 * 3600
     closed_account_retention: int = 30 * 24 * 3600
@@ -257,6 +264,11 @@ def validate(settings: Settings) -> None:
         "login_attempt_window",
         "login_failures_per_address",
         "login_failures_per_account",
+        "sms_per_address_hour",
+        "sms_per_address_day",
+        "sms_per_network_hour",
+        "sms_per_prefix_hour",
+        "sms_global_hour",
         "client_auth_failures_per_window",
     ):
         if getattr(settings, name) <= 0:

@@ -8,6 +8,13 @@ from idp.clock import utcnow
 from idp.models import Account
 
 
+def normal_login(login: str) -> str:
+    """One spelling of a login: a phone in E.164, anything else lower-cased. What limits and
+    cooldowns are keyed by, so that every spelling of one login shares them."""
+    text = (login or "").strip()
+    return phones.normalize(text) or text.lower()
+
+
 def find_by_login(login: str) -> Account | None:
     """The live account whose e-mail or phone is this login; expired and closed ones do not exist."""
     login = (login or "").strip()

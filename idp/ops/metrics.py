@@ -50,6 +50,7 @@ ALLOWED = {
     "stage": {"started", "confirmed", "activated", "expired"},
     "channel": {"sms", "email", "logout"},
     "outcome": {"queued", "sent", "failed"},
+    "budget": {"address-hour", "address-day", "network-hour", "prefix-hour", "global-hour"},
 }
 
 COUNTERS = {
@@ -66,6 +67,9 @@ COUNTERS = {
     ),
     "tokens_issued": Counter(PREFIX + "tokens_issued_total", "Token responses by grant type.", ["grant"]),
     "rate_limited": Counter(PREFIX + "rate_limited_total", "Requests refused by a rate limit.", ["limit"]),
+    "sms_budget_spent": Counter(
+        PREFIX + "sms_budget_spent_total", "SMS refused because a budget was spent, by budget.", ["budget"]
+    ),
 }
 
 REQUESTS = Counter(

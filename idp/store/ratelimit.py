@@ -1,9 +1,12 @@
 """Counters in the short-lived store, keyed by a hash of what is limited.
 
 A window opens at its first event and closes `window` seconds later by the
-project clock, so tests move time instead of sleeping. Two kinds of limit:
+project clock, so tests move time instead of sleeping. Three kinds of limit:
 
-- `hit`: every attempt counts (sending an SMS, asking for a link again);
+- `hit`: every attempt counts, and the one past the limit is refused (asking for a
+  link again);
+- `Limit`: read first, counted later, so that a refused request costs nothing
+  (the SMS budgets);
 - `FailureLimit`: only failures count, a success clears them, and past the limit
   each further try waits twice as long as the one before (progressive delay),
   never beyond the window's end.
@@ -61,48 +64,65 @@ def network(address: str) -> str:
 
 
 @dataclass(frozen=True)
-class Failures:
+class Counted:
     count: int
     opened: float
     last: float
 
 
 @dataclass(frozen=True)
-class FailureLimit:
-    """At most `limit` failures per `window` seconds; past it, a try waits `delay` seconds
-    after the last failure, doubled for each failure beyond the limit (capped at the window's end)."""
+class Limit:
+    """At most `limit` events per `window` seconds; a window opens at its first event."""
 
     name: str
     limit: int
     window: int
-    delay: int = 0  # 0: refused until the window closes
 
-    def read(self, subject: str) -> Failures:
+    def read(self, subject: str) -> Counted:
         now = clock.time()
         count, opened, last = parse_window(store().get(_key(self.name, subject)), now, self.window)
-        return Failures(count, opened, last)
+        return Counted(count, opened, last)
+
+    def waits_until(self, counted: Counted) -> float:
+        """When the next event is allowed (in the past when it is allowed now)."""
+        return counted.opened + self.window if counted.count >= self.limit else 0.0
+
+    def wait(self, subject: str) -> int:
+        """Seconds until the next event is allowed; 0 when it is allowed now."""
+        until, now = self.waits_until(self.read(subject)), clock.time()
+        return max(1, math.ceil(until - now)) if now < until else 0
+
+    def raise_if_waiting(self, counted: Counted) -> None:
+        until, now = self.waits_until(counted), clock.time()
+        if now < until:
+            raise _refuse(self.name, until, now)
 
     def check(self, subject: str) -> None:
         """Raise RateLimited while this subject must wait (nothing is counted)."""
         self.raise_if_waiting(self.read(subject))
 
-    def raise_if_waiting(self, failures: Failures) -> None:
-        if failures.count < self.limit:
-            return
-        now = clock.time()
-        closes = failures.opened + self.window
-        until = closes if not self.delay else min(closes, self._next_try(failures))
-        if now < until:
-            raise _refuse(self.name, until, now)
-
-    def _next_try(self, failures: Failures) -> float:
-        return failures.last + self.delay * 2 ** (failures.count - self.limit)
-
-    def fail(self, subject: str) -> Failures:
-        """Count one failure; the failures in the window, this one included."""
+    def count(self, subject: str) -> Counted:
+        """Count one event; the events in the window, this one included."""
         now = clock.time()
         count, opened, _ = store().count_in_window(_key(self.name, subject), now, self.window)
-        return Failures(count, opened, now)
+        return Counted(count, opened, now)
 
     def clear(self, subject: str) -> None:
         store().delete(_key(self.name, subject))
+
+
+@dataclass(frozen=True)
+class FailureLimit(Limit):
+    """A Limit on failures. Past the limit a try waits `delay` seconds after the last failure,
+    doubled for each failure beyond the limit, never beyond the window's end; with delay 0,
+    until the window's end."""
+
+    delay: int = 0
+
+    def waits_until(self, counted: Counted) -> float:
+        closes = super().waits_until(counted)
+        if not closes or not self.delay:
+            return closes
+        return min(closes, counted.last + self.delay * 2 ** (counted.count - self.limit))
+
+    fail = Limit.count
