@@ -9,6 +9,7 @@ success, so the form reveals nobody's registration.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import render_template
@@ -44,24 +45,30 @@ class Evidence:
         return "office" if self.channel == "office" else "self"
 
 
-def register(person: PersonData, consents: dict[str, bool], evidence: Evidence) -> Account | None:
+def register(
+    person: PersonData,
+    consents: dict[str, bool],
+    evidence: Evidence,
+    also: Callable[[Account], object] | None = None,
+) -> Account | None:
     """The new account, or None when the e-mail or phone is taken (the owner was notified).
+    `also` adds to the same transaction (the office's audit record of who created it).
     Raises ResendTooSoon / DailyCapReached when no SMS may be asked for this e-mail or phone
     now, taken or not, and RateLimited when the requester's SMS budget is spent."""
     sms_password.request(person.phone, evidence.ip_address, also_for=(person.email,))
     try:
-        return _register_once(person, consents, evidence)
+        return _register_once(person, consents, evidence, also)
     except IntegrityError:
         # A parallel registration with the same e-mail or phone committed first: this
         # one now sees that cabinet and takes the already-registered path.
         db.session.rollback()
-        return _register_once(person, consents, evidence)
+        return _register_once(person, consents, evidence, also)
     except SmsPasswordError:
         db.session.rollback()
         raise
 
 
-def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evidence) -> Account | None:
+def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evidence, also) -> Account | None:
     now = utcnow()
     holders = Account.query.filter(or_(Account.email == person.email, Account.phone == person.phone)).all()
     taken = []
@@ -106,6 +113,8 @@ def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evid
         )
     confirmation.send_password(account)
     audit("account.registered", subject=account.sub, registered_by=evidence.registered_by)
+    if also is not None:
+        also(account)
     db.session.commit()
     metrics.count("registrations", stage="started")
     return account

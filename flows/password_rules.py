@@ -21,6 +21,8 @@ def _is_login(password: str, account: Account) -> bool:
     lowered = password.strip().lower()
     if lowered in {account.email.lower(), account.email.split("@")[0].lower()}:
         return True
+    if not account.phone:
+        return False  # a staff account's login is its only name
     digits = re.sub(r"\D", "", password)
     phone_digits = account.phone.lstrip("+")
     # +7 916 123-45-67, 8 916…, 916… all spell the same phone

@@ -22,6 +22,10 @@ from flows.delivery.dev_outbox import bp as dev_outbox_bp
 from flows.delivery.outbox_depth import OutboxDepth
 from flows.delivery.worker import attach_in_process
 from flows.login import bp as login_bp
+from flows.office.api import bp as office_api_bp
+from flows.office.applicant_views import bp as office_bp
+from flows.office.audit_views import bp as staff_audit_bp
+from flows.office.signin_views import bp as staff_signin_bp
 from flows.password import bp as password_bp
 from flows.recovery import bp as recovery_bp
 from flows.registration import bp as registration_bp
@@ -69,6 +73,10 @@ def _blueprints(settings: Settings):
     yield stepup_bp
     yield account_bp
     yield consents_bp
+    yield staff_signin_bp
+    yield office_bp
+    yield staff_audit_bp
+    yield office_api_bp
     if settings.development:
         yield demo_bp
         yield dev_outbox_bp
@@ -126,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in _blueprints(settings):
         app.register_blueprint(blueprint)
     csrf.exempt(oidc_views.bp)
+    csrf.exempt(office_api_bp)  # bearer tokens, no cookies
     # ops: request ids + access records, request metrics, client addresses from trusted proxies only
     logging_setup.init_app(app, log_probes=settings.log_probes)
     metrics.init_app(app)

@@ -19,6 +19,8 @@ from flows.delivery.worker import run_forever, run_pass
 from flows.enrolment import Evidence, register
 from flows.expiry import purge_expired
 from flows.forms.registration import RegistrationForm
+from flows.office import dev_account
+from flows.office.cli import staff as staff_cli
 from flows.sms_password import SmsPasswordError
 from idp.accounts import phones
 from idp.clock import utcnow
@@ -34,6 +36,7 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(serve)
     app.cli.add_command(consents_cli)
+    app.cli.add_command(staff_cli)
     app.cli.add_command(worker)
 
 
@@ -50,6 +53,12 @@ def serve(host: str, port: int):
     if clients_file:
         loaded = client_admin.load_into_db(clients_file)
         click.echo(f"clients: {', '.join(c.client_id for c in loaded)}")
+    if settings.development:
+        login, password, totp_secret = dev_account.ensure()
+        click.echo(
+            f"client office console (development only): {settings.issuer}/staff/login"
+            f"  login: {login}  password: {password}  TOTP secret: {totp_secret}"
+        )
     click.echo(
         f"lk-idp on http://{host}:{port}  (discovery: {settings.issuer}/.well-known/openid-configuration)"
     )

@@ -88,6 +88,11 @@ class Settings:
     login_failures_per_address: int = 500  # one address may be a carrier's CGNAT, shared by thousands
     client_auth_failures_per_window: int = 30
 
+    # the client office (flows/office): staff sessions on /staff, the services an applicant comes for
+    staff_session_ttl: int = 8 * 3600  # absolute, from sign-in
+    staff_idle_timeout: int = 30 * 60
+    office_services: tuple[str, ...] = ("переоформление", "технологическое присоединение")
+
     password_min_length: int = 10
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -291,5 +296,10 @@ def validate(settings: Settings) -> None:
             raise SettingsError(f"IDP_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
     if settings.login_lockout_delay < 0:
         raise SettingsError("IDP_LOGIN_LOCKOUT_DELAY: must be 0 (locked until the window ends) or more")
+    if not settings.office_services:
+        raise SettingsError("IDP_OFFICE_SERVICES: name at least one service (the first is the default)")
+    for name in ("staff_session_ttl", "staff_idle_timeout"):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"IDP_{name.upper()}: must be positive")
     if not 4 <= settings.sms_code_length <= 10:
         raise SettingsError("IDP_SMS_CODE_LENGTH: must be between 4 and 10")

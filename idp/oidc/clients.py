@@ -17,6 +17,7 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 CONFIDENTIAL_AUTH_METHODS = [method for method in AUTH_METHODS if method != "none"]
 DEFAULT_GRANTS = ["authorization_code", "refresh_token"]
 BACKCHANNEL_URI_LENGTH = 320  # it is the outbox row's recipient
+GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
 
 
 class ClientFileError(ValueError):
@@ -34,8 +35,13 @@ def validate_entry(entry: dict, where: str) -> dict:
     method = entry.get("token_endpoint_auth_method", "client_secret_basic")
     if method not in AUTH_METHODS:
         raise ClientFileError(f"{where}: token_endpoint_auth_method must be one of {AUTH_METHODS}")
+    grant_types = entry.get("grant_types", DEFAULT_GRANTS)
+    if not grant_types or not set(grant_types) <= GRANT_TYPES:
+        raise ClientFileError(f"{where}: grant_types must be some of {sorted(GRANT_TYPES)}")
+    if "client_credentials" in grant_types and method == "none":
+        raise ClientFileError(f"{where}: client_credentials needs a confidential client")
     uris = entry.get("redirect_uris") or []
-    if not uris:
+    if not uris and "authorization_code" in grant_types:
         raise ClientFileError(f"{where}: at least one redirect_uri is required")
     backchannel = [entry["backchannel_logout_uri"]] if entry.get("backchannel_logout_uri") else []
     if any(len(uri) > BACKCHANNEL_URI_LENGTH for uri in backchannel):
@@ -64,7 +70,7 @@ def upsert(entry: dict) -> Client:
         client_id=entry["client_id"]
     )
     client.name = entry.get("name", entry["client_id"])
-    client.redirect_uris = list(entry["redirect_uris"])
+    client.redirect_uris = list(entry.get("redirect_uris", []))
     client.post_logout_redirect_uris = list(entry.get("post_logout_redirect_uris", []))
     client.backchannel_logout_uri = entry.get("backchannel_logout_uri")
     client.scope = entry.get("scope", "openid profile email phone consents")

@@ -173,6 +173,28 @@ class RefreshGrant(FamilyTokens, grants.RefreshTokenGrant):
         pass  # claimed (used_at set) before the new token was made
 
 
+class ClientCredentials(grants.ClientCredentialsGrant):
+    """A confidential client's token for itself (the office CRM): no account, no refresh token,
+    stored like every access token so that resource servers look it up the same way."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def generate_token(self, scope=None, include_refresh_token=False, **_):
+        scope = self.client.get_allowed_scope(scope)
+        access_token = tokens.new_access_token(tokens.new_family())
+        return {
+            "token_type": "Bearer",
+            "access_token": access_token,
+            "expires_in": settings().access_token_ttl,
+            "scope": scope,
+        }
+
+    def save_token(self, token):
+        record = {"client_id": self.client.client_id, "account_id": None, "scope": token["scope"]}
+        tokens.save_access_token(token["access_token"], record)
+        metrics.count("tokens_issued", grant=self.GRANT_TYPE)
+
+
 class S256Challenge(CodeChallenge):
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
@@ -381,6 +403,7 @@ def build_server(app, services: Services) -> Server:
     id_token = IdToken(require_nonce=False)
     server.register_grant(CodeGrant, [S256Challenge(required=True), id_token])
     server.register_grant(RefreshGrant, [id_token])
+    server.register_grant(ClientCredentials)
     protector = ResourceProtector()
     protector.register_token_validator(BearerValidator())
     server.register_endpoint(UserInfo(resource_protector=protector))

@@ -1,0 +1,74 @@
+"""The office's durable facts: staff accounts and the append-only staff audit."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Index, event
+from sqlalchemy.orm import Session
+
+from idp.clock import utcnow
+from idp.db import UTCDateTime, db
+
+OPERATOR = "operator"
+SUPERVISOR = "supervisor"
+ADMINISTRATOR = "administrator"
+ROLES = (OPERATOR, SUPERVISOR, ADMINISTRATOR)
+
+
+class StaffAccount(db.Model):
+    """An employee of a client office. Never a customer's account: another table, another cookie."""
+
+    __tablename__ = "staff_account"
+
+    id = db.Column(db.Integer, primary_key=True)
+    login = db.Column(db.String(100), unique=True, nullable=False)
+    full_name = db.Column(db.String(200), nullable=False)
+    role = db.Column(db.String(20), nullable=False, default=OPERATOR)
+    password_hash = db.Column(db.String(255), nullable=False)
+    totp_secret = db.Column(db.String(64), nullable=True)  # set when the authenticator is enrolled
+    totp_last_step = db.Column(db.Integer, nullable=True)  # a code's time step is accepted once
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    disabled_at = db.Column(UTCDateTime, nullable=True)
+
+    # flows.password_rules reads these to refuse a password equal to the login
+    @property
+    def email(self) -> str:
+        return self.login
+
+    phone = None
+
+
+class StaffAuditRecordImmutable(RuntimeError):
+    """Someone tried to change or delete a staff audit record."""
+
+
+class StaffAuditRecord(db.Model):
+    """One staff action: who (staff account or CRM client), when, from where, what, which cabinet."""
+
+    __tablename__ = "staff_audit"
+    __table_args__ = (Index("ix_staff_audit_at", "at"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    staff_id = db.Column(db.Integer, db.ForeignKey("staff_account.id"), nullable=True, index=True)
+    actor = db.Column(db.String(200), nullable=True)  # the staff login, or "client:<client_id>"
+    ip_address = db.Column(db.String(64), nullable=True)
+    action = db.Column(db.String(40), nullable=False)
+    account_sub = db.Column(db.String(36), nullable=True, index=True)  # the cabinet, by its opaque sub
+    details = db.Column(JSON, nullable=False, default=dict)
+
+
+@event.listens_for(StaffAuditRecord, "before_update")
+def _refuse_update(mapper, connection, target):
+    raise StaffAuditRecordImmutable("the staff audit is append-only")
+
+
+@event.listens_for(StaffAuditRecord, "before_delete")
+def _refuse_delete(mapper, connection, target):
+    raise StaffAuditRecordImmutable("the staff audit is append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state):
+    changes = state.is_update or state.is_delete
+    if changes and state.bind_mapper is not None and state.bind_mapper.class_ is StaffAuditRecord:
+        raise StaffAuditRecordImmutable("the staff audit is append-only")

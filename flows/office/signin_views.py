@@ -1,0 +1,114 @@
+"""Staff sign-in at /staff/login: login and password, then a TOTP code (enrolled the first time)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from flows.login import client_ip, limit_per_ip
+from flows.office import audit, staff_auth, staff_session
+from flows.office.audit import Actor
+from flows.office.forms import StaffCodeForm, StaffLoginForm
+from flows.office.staff_auth import StaffSignInRefused
+from flows.office.staff_session import StaffSignedOut
+from idp.db import db
+from idp.services import settings
+from idp.store import ratelimit
+from idp.web.messages import message
+
+bp = Blueprint("staff_signin", __name__, url_prefix="/staff")
+
+
+def _limit(name: str, subject: str) -> None:
+    limits = settings()
+    ratelimit.hit(name, subject, limits.login_attempts_per_window, limits.login_attempt_window)
+
+
+def _failed(staff, login: str, reason: str) -> None:
+    who = Actor.staff(staff, client_ip()) if staff else Actor(None, client_ip())
+    audit.record(who, audit.SIGN_IN_FAILED, reason=reason, **({} if staff else {"login_known": False}))
+    db.session.commit()
+
+
+def _login_page(form, error=None, status=200):
+    notice = message(request.args.get("notice"))
+    return render_template("office/login.html", form=form, error=error, notice=notice), status
+
+
+@bp.get("/login")
+def login_form():
+    return _login_page(StaffLoginForm())
+
+
+@bp.post("/login")
+def login_submit():
+    form = StaffLoginForm()
+    if not form.validate():
+        return _login_page(form, message("staff_missing_credentials"), 400)
+    login = form.login.data.strip()
+    try:
+        _limit("staff-login", login.lower())
+        limit_per_ip("staff-login-ip")
+        staff = staff_auth.check_password(login, form.password.data)
+    except ratelimit.RateLimited:
+        _failed(staff_auth.find_staff(login), login, "rate_limited")
+        return _login_page(form, message("too_many_attempts"), 429)
+    except StaffSignInRefused as refusal:
+        _failed(staff_auth.find_staff(login), login, refusal.message_key)
+        return _login_page(form, message(refusal.message_key), 401)
+    enrol_secret = None if staff.totp_secret else staff_auth.new_totp_secret()
+    sid = staff_session.start_pending(staff, enrol_secret)
+    return staff_session.set_cookie(redirect(url_for("staff_signin.code_form")), sid)
+
+
+def _code_page(staff, record, form, error=None, status=200):
+    secret = record.get("enrol_secret")
+    enrolment = None
+    if secret:
+        uri = staff_auth.provisioning_uri(secret, staff.login)
+        enrolment = {"secret": secret, "qr_svg": staff_auth.qr_svg(uri)}
+    return render_template("office/code.html", form=form, enrolment=enrolment, error=error), status
+
+
+@bp.get("/login/code")
+def code_form():
+    try:
+        staff, record = staff_session.pending()
+    except StaffSignedOut as out:
+        return staff_session.to_sign_in(out.message_key)
+    return _code_page(staff, record, StaffCodeForm())
+
+
+@bp.post("/login/code")
+def code_submit():
+    try:
+        staff, record = staff_session.pending()
+    except StaffSignedOut as out:
+        return staff_session.to_sign_in(out.message_key)
+    form = StaffCodeForm()
+    if not form.validate():
+        return _code_page(staff, record, form, message("staff_bad_code"), 400)
+    try:
+        _limit("staff-code", str(staff.id))
+        limit_per_ip("staff-code-ip")
+        staff_auth.check_code(staff, form.code.data, record.get("enrol_secret"))
+    except ratelimit.RateLimited:
+        _failed(staff, staff.login, "rate_limited")
+        return _code_page(staff, record, form, message("too_many_attempts"), 429)
+    except StaffSignInRefused as refusal:
+        _failed(staff, staff.login, refusal.message_key)
+        return _code_page(staff, record, form, message(refusal.message_key), 401)
+    ratelimit.reset("staff-login", staff.login.lower())
+    ratelimit.reset("staff-code", str(staff.id))
+    audit.record(Actor.staff(staff, client_ip()), audit.SIGNED_IN, enrolled=bool(record.get("enrol_secret")))
+    db.session.commit()
+    sid = staff_session.start(staff)
+    return staff_session.set_cookie(redirect(url_for("office.home")), sid)
+
+
+@bp.post("/logout")
+@staff_session.staff_required()
+def logout(staff):
+    audit.record(Actor.staff(staff, client_ip()), audit.SIGNED_OUT)
+    db.session.commit()
+    staff_session.end()
+    return staff_session.to_sign_in("staff_signed_out")
