@@ -6,11 +6,16 @@ from consent.records import current_state
 
 
 def consents_claim(account_id: int) -> dict:
-    """{kind: {"granted": bool, "version": str, "at": epoch seconds}} from the latest record per kind.
+    """{kind: {"granted", "version", "at" (epoch seconds), "channel"}} from the latest record per kind.
 
     A kind the person was never asked about is absent: there is no evidence to report.
     """
     return {
-        kind: {"granted": row.granted, "version": row.version, "at": int(row.at.timestamp())}
+        kind: {
+            "granted": row.granted,
+            "version": row.version,
+            "at": int(row.at.timestamp()),
+            "channel": row.channel,
+        }
         for kind, row in current_state(account_id).items()
     }

@@ -18,6 +18,9 @@ from tests import backends
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 CONFIDENTIAL = {"client_id": "rp-confidential", "client_secret": "rp-secret-0123456789abcdef"}
 PUBLIC = {"client_id": "rp-public"}
+# the office CRM (client_credentials, scope office:applicants) and a machine client without that scope
+OFFICE_CRM = {"client_id": "office-crm", "client_secret": "office-crm-secret-0123456789"}
+OTHER_MACHINE = {"client_id": "other-machine", "client_secret": "other-machine-secret-0123456789"}
 RP_CALLBACK = "https://rp.example/cb"
 RP_LOGOUT = "https://rp.example/bye"
 # Two relying parties sharing one sign-in, each with a back-channel logout endpoint
@@ -97,6 +100,18 @@ client_id = "rp-remote"
 client_secret = "rp-remote-secret-0123456789"
 redirect_uris = ["{RP_CALLBACK}"]
 backchannel_logout_uri = "https://rp.example/backchannel-logout"
+
+[[client]]
+client_id = "{OFFICE_CRM["client_id"]}"
+client_secret = "{OFFICE_CRM["client_secret"]}"
+grant_types = ["client_credentials"]
+scope = "office:applicants"
+
+[[client]]
+client_id = "{OTHER_MACHINE["client_id"]}"
+client_secret = "{OTHER_MACHINE["client_secret"]}"
+grant_types = ["client_credentials"]
+scope = "reports:read"
 """
     )
     return str(path)

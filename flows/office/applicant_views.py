@@ -11,7 +11,8 @@ from flows.office.applicants import AlreadyRegistered, NotWaitingForSms
 from flows.office.audit import Actor
 from flows.office.forms import ActionForm, ApplicantForm
 from flows.office.staff_session import AUDIT, may, staff_required
-from flows.sms_password import MOSCOW, SmsPasswordError
+from flows.sms_password import SmsPasswordError
+from idp.clock import MOSCOW
 from idp.db import db
 from idp.web.messages import for_error, message
 

@@ -17,8 +17,7 @@ from flows.enrolment import Evidence, register
 from flows.office import audit
 from flows.office.audit import Actor
 from flows.sms_password import SmsPasswordError
-from idp.accounts import lifecycle
-from idp.accounts.lookup import normalize_login_phone
+from idp.accounts import lifecycle, phones
 from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account
@@ -89,7 +88,7 @@ def find(query: str) -> list[Account]:
     text = (query or "").strip()
     if not text:
         return []
-    phone = normalize_login_phone(text)
+    phone = phones.normalize(text)
     condition = Account.phone == phone if phone else Account.email == text.lower()
     return Account.query.filter(condition).order_by(Account.id).all()
 

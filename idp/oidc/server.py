@@ -177,7 +177,7 @@ class ClientCredentials(grants.ClientCredentialsGrant):
     """A confidential client's token for itself (the office CRM): no account, no refresh token,
     stored like every access token so that resource servers look it up the same way."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    TOKEN_ENDPOINT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
 
     def generate_token(self, scope=None, include_refresh_token=False, **_):
         scope = self.client.get_allowed_scope(scope)
@@ -185,7 +185,7 @@ class ClientCredentials(grants.ClientCredentialsGrant):
         return {
             "token_type": "Bearer",
             "access_token": access_token,
-            "expires_in": settings().access_token_ttl,
+            "expires_in": self.server.services.settings.access_token_ttl,
             "scope": scope,
         }
 

@@ -21,7 +21,7 @@ def test_claim_follows_grant_withdraw_and_grant_again(app, make_account):
         _web(account["id"], "mailing", True)
         first = int(clock.time())
         assert consents_claim(account["id"]) == {
-            "mailing": {"granted": True, "version": "2026-01", "at": first}
+            "mailing": {"granted": True, "version": "2026-01", "at": first, "channel": "web"}
         }
         clock.advance(60)
         _web(account["id"], "mailing", False)
@@ -29,6 +29,7 @@ def test_claim_follows_grant_withdraw_and_grant_again(app, make_account):
             "granted": False,
             "version": "2026-01",
             "at": first + 60,
+            "channel": "web",
         }
         clock.advance(60)
         _web(account["id"], "mailing", True)
@@ -36,6 +37,7 @@ def test_claim_follows_grant_withdraw_and_grant_again(app, make_account):
             "granted": True,
             "version": "2026-01",
             "at": first + 120,
+            "channel": "web",
         }
 
 

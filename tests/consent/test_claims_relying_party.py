@@ -16,7 +16,7 @@ from idp.db import db
 from tests.browserless import Person, redirect_params
 from tests.conftest import CONFIDENTIAL, RP_CALLBACK
 
-DOCUMENTED_KEYS = {"granted", "version", "at"}
+DOCUMENTED_KEYS = {"granted", "version", "at", "channel"}
 
 
 def _sign_in_and_exchange(live_server, account, scope, **params):
@@ -57,6 +57,7 @@ def test_scope_consents_in_userinfo(app, live_server, make_account):
         "granted": True,
         "version": "2026-01",
         "at": consents["pd_law_152"]["at"],
+        "channel": "web",
     }
     assert isinstance(consents["pd_law_152"]["at"], int)
 
