@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import contextvars
 
-from sqlalchemy import event, update
-from sqlalchemy.orm import Session
+from sqlalchemy import update
 
 from consent import catalogue
 from idp.clock import utcnow
 from idp.db import UTCDateTime, db
+from idp.db.append_only import refuse_changes
 
 CHANNELS = ("web", "office", "account")
 USER_AGENT_MAX = 300
@@ -150,23 +150,5 @@ def anonymise(account_id: int) -> int:
     return result.rowcount
 
 
-@event.listens_for(ConsentRecord, "before_update")
-def _refuse_update(mapper, connection, target):
-    raise ConsentRecordImmutable("consent records are append-only")
-
-
-@event.listens_for(ConsentRecord, "before_delete")
-def _refuse_delete(mapper, connection, target):
-    raise ConsentRecordImmutable("consent records are append-only")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_change(state):
-    """ORM UPDATE/DELETE statements on records bypass the flush events: refuse them here."""
-    if not (state.is_update or state.is_delete) or state.bind_mapper is None:
-        return
-    if state.bind_mapper.class_ is not ConsentRecord:
-        return
-    if state.is_update and _anonymising.get():
-        return
-    raise ConsentRecordImmutable("consent records are append-only")
+# The ORM refuses every other change; anonymise's bulk update is the one allowed.
+refuse_changes(ConsentRecord, ConsentRecordImmutable, "consent records are append-only", _anonymising.get)

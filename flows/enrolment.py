@@ -68,11 +68,15 @@ def register(
         raise
 
 
+def holders(person: PersonData) -> list[Account]:
+    """The accounts that hold this e-mail or this phone (live or not)."""
+    return Account.query.filter(or_(Account.email == person.email, Account.phone == person.phone)).all()
+
+
 def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evidence, also) -> Account | None:
     now = utcnow()
-    holders = Account.query.filter(or_(Account.email == person.email, Account.phone == person.phone)).all()
     taken = []
-    for holder in holders:
+    for holder in holders(person):
         reason = expiry.purge_reason(holder, now)
         if reason is None or not expiry.erase(holder.id, holder.registered_by, reason, now):
             taken.append(holder)

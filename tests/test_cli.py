@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -137,6 +138,9 @@ def test_serve_on_the_embedded_default(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    # the development staff account for the client office console, with its TOTP secret
+    printed = proc.stdout.read().decode()
+    assert re.search(r"/staff/login +login: dev-operator +password: \S+ +TOTP secret: [A-Z2-7]{32}", printed)
 
 
 def test_bad_configuration_stops_the_cli_with_the_setting_named():

@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_
-
 from flows import confirmation, expiry, validation
-from flows.enrolment import Evidence, register
+from flows.enrolment import Evidence, holders, register
 from flows.office import audit
 from flows.office.audit import Actor
 from flows.sms_password import SmsPasswordError
@@ -74,8 +72,7 @@ def create(
 
 def taken_fields(person: validation.PersonData) -> list[str]:
     now = utcnow()
-    holders = Account.query.filter(or_(Account.email == person.email, Account.phone == person.phone)).all()
-    live = [h for h in holders if lifecycle.is_live(h, now)]
+    live = [holder for holder in holders(person) if lifecycle.is_live(holder, now)]
     return [
         field
         for field in ("email", "phone")

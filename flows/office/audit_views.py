@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 
 from flows.login import client_ip
 from flows.office import audit
@@ -30,11 +30,13 @@ def _filters(form: AuditFilterForm) -> dict:
 
 
 def _read(staff, action: str, limit):
-    form = AuditFilterForm()
+    form = AuditFilterForm(request.args)
     form.validate()
     filters = _filters(form)
     rows = audit.search(**filters, limit=limit)
-    shown = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v}
+    shown = {
+        f"filter_{k}": (v.isoformat() if isinstance(v, datetime) else v) for k, v in filters.items() if v
+    }
     audit.record(Actor.staff(staff, client_ip()), action, **shown)
     db.session.commit()
     return form, rows

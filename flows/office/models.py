@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Index, event
-from sqlalchemy.orm import Session
+from sqlalchemy import JSON, Index
 
 from idp.clock import utcnow
 from idp.db import UTCDateTime, db
+from idp.db.append_only import refuse_changes
 
 OPERATOR = "operator"
 SUPERVISOR = "supervisor"
@@ -57,18 +57,4 @@ class StaffAuditRecord(db.Model):
     details = db.Column(JSON, nullable=False, default=dict)
 
 
-@event.listens_for(StaffAuditRecord, "before_update")
-def _refuse_update(mapper, connection, target):
-    raise StaffAuditRecordImmutable("the staff audit is append-only")
-
-
-@event.listens_for(StaffAuditRecord, "before_delete")
-def _refuse_delete(mapper, connection, target):
-    raise StaffAuditRecordImmutable("the staff audit is append-only")
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _refuse_bulk_change(state):
-    changes = state.is_update or state.is_delete
-    if changes and state.bind_mapper is not None and state.bind_mapper.class_ is StaffAuditRecord:
-        raise StaffAuditRecordImmutable("the staff audit is append-only")
+refuse_changes(StaffAuditRecord, StaffAuditRecordImmutable, "the staff audit is append-only")

@@ -9,7 +9,6 @@ from flows.office import audit, staff_auth, staff_session
 from flows.office.audit import Actor
 from flows.office.forms import StaffCodeForm, StaffLoginForm
 from flows.office.staff_auth import StaffSignInRefused
-from flows.office.staff_session import StaffSignedOut
 from idp.db import db
 from idp.services import settings
 from idp.store import ratelimit
@@ -70,20 +69,14 @@ def _code_page(staff, record, form, error=None, status=200):
 
 
 @bp.get("/login/code")
-def code_form():
-    try:
-        staff, record = staff_session.pending()
-    except StaffSignedOut as out:
-        return staff_session.to_sign_in(out.message_key)
+@staff_session.code_pending
+def code_form(staff, record):
     return _code_page(staff, record, StaffCodeForm())
 
 
 @bp.post("/login/code")
-def code_submit():
-    try:
-        staff, record = staff_session.pending()
-    except StaffSignedOut as out:
-        return staff_session.to_sign_in(out.message_key)
+@staff_session.code_pending
+def code_submit(staff, record):
     form = StaffCodeForm()
     if not form.validate():
         return _code_page(staff, record, form, message("staff_bad_code"), 400)

@@ -127,6 +127,20 @@ def to_sign_in(message_key: str | None):
     return drop_cookie(make_response(redirect(url_for("staff_signin.login_form", notice=message_key))))
 
 
+def code_pending(view):
+    """The view gets the staff account that typed its password, and the pending record."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        try:
+            staff, record = pending()
+        except StaffSignedOut as out:
+            return to_sign_in(out.message_key)
+        return view(staff, record, *args, **kwargs)
+
+    return guarded
+
+
 def staff_required(permission: str = APPLICANTS):
     """The view gets the signed-in staff account as its first argument; without a live
     session it redirects to the sign-in page, without the permission it answers 403."""

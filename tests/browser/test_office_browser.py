@@ -8,8 +8,6 @@ sends them is the project's own, run between the steps.
 from __future__ import annotations
 
 import io
-import re
-from urllib.parse import parse_qs, urlparse
 
 import pyotp
 import pytest
@@ -23,6 +21,7 @@ from pypdf import PdfReader
 
 from flows.office import staff_auth
 from idp.clock import clock
+from tests.browser.applicant_steps import confirm_activate_and_return, sms_code
 from tests.conftest import CONFIDENTIAL
 
 pytestmark = pytest.mark.browser
@@ -109,30 +108,16 @@ def test_operator_registers_prints_and_the_applicant_reaches_a_relying_party(
     page.set_default_timeout(15_000)
     page.goto(url)
     assert deliver() == 1
-    code = re.search(r"\b(\d{6})\b", sms_endpoint.texts_to(PHONE)[-1]).group(1)
-    page.get_by_label("Логин (e-mail)").fill(EMAIL)
-    page.get_by_label("Пароль").fill(code)
-    page.get_by_role("button", name="Войти").click()
-    page.get_by_label("Новый пароль").fill(NEW_PASSWORD)
-    page.get_by_label("Подтверждение пароля").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Изменить пароль").click()
-    page.wait_for_url(re.compile(r".*/login.*"))
-
-    deliver()
-    mail = next(m for m in reversed(smtp_server.messages) if m["To"] == EMAIL)
-    link = re.search(
-        r"(https?://\S+/activate/\S+)", mail.get_body(preferencelist=("plain",)).get_content()
-    ).group(1)
-    mail_tab = home.new_page()
-    mail_tab.goto(link)
-    mail_tab.get_by_role("button", name="Активировать Личный кабинет").click()
-    mail_tab.wait_for_load_state("load")
-
-    page.get_by_label("Логин (e-mail)").fill(EMAIL)
-    page.get_by_label("Пароль").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_url(callback + "*")
-    params = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+    params = confirm_activate_and_return(
+        page,
+        home,
+        email=EMAIL,
+        code=sms_code(sms_endpoint, PHONE),
+        new_password=NEW_PASSWORD,
+        deliver=deliver,
+        smtp_server=smtp_server,
+        callback=callback,
+    )
     home.close()
     assert params["state"] == state
 

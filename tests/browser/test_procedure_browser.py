@@ -7,9 +7,6 @@ is the project's own, run between the person's steps.
 
 from __future__ import annotations
 
-import re
-from urllib.parse import parse_qs, urlparse
-
 import pytest
 import requests
 from authlib.common.security import generate_token
@@ -18,6 +15,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.browser.applicant_steps import confirm_activate_and_return, sms_code
 from tests.conftest import CONFIDENTIAL
 
 pytestmark = pytest.mark.browser
@@ -25,17 +23,6 @@ pytestmark = pytest.mark.browser
 PHONE = "+79161112233"
 EMAIL = "applicant@example.ru"
 NEW_PASSWORD = "Светлый-Дом-на-Пресне-7"
-
-
-def sms_code(sms_endpoint) -> str:
-    assert sms_endpoint.wait_for(1)
-    return re.search(r"\b(\d{6})\b", sms_endpoint.texts_to(PHONE)[-1]).group(1)
-
-
-def activation_link(smtp_server) -> str:
-    mail = next(m for m in reversed(smtp_server.messages) if m["To"] == EMAIL)
-    text = mail.get_body(preferencelist=("plain",)).get_content()
-    return re.search(r"(https?://\S+/activate/\S+)", text).group(1)
 
 
 def test_register_confirm_activate_and_return_to_the_relying_party(
@@ -74,28 +61,16 @@ def test_register_confirm_activate_and_return_to_the_relying_party(
 
     assert page.get_by_label("Логин (e-mail)").input_value() == EMAIL
     deliver()
-    page.get_by_label("Пароль").fill(sms_code(sms_endpoint))
-    page.get_by_role("button", name="Войти").click()
-
-    page.get_by_label("Новый пароль").fill(NEW_PASSWORD)
-    page.get_by_label("Подтверждение пароля").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Изменить пароль").click()
-    page.wait_for_url(re.compile(r".*/login.*"))
-
-    deliver()
-    mail_tab = context.new_page()
-    mail_tab.goto(activation_link(smtp_server))
-    mail_tab.get_by_role("button", name="Активировать Личный кабинет").click()
-    # Let the activation answer arrive; the tab is closed with the context (closing a page
-    # mid-navigation can hang Playwright).
-    mail_tab.wait_for_load_state("load")
-    assert "Активировать Личный кабинет" not in mail_tab.content()
-
-    page.get_by_label("Логин (e-mail)").fill(EMAIL)
-    page.get_by_label("Пароль").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_url(callback + "*")
-    params = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+    params = confirm_activate_and_return(
+        page,
+        context,
+        email=EMAIL,
+        code=sms_code(sms_endpoint, PHONE),
+        new_password=NEW_PASSWORD,
+        deliver=deliver,
+        smtp_server=smtp_server,
+        callback=callback,
+    )
     context.close()
     assert params["state"] == state and params["iss"] == live_server
 
