@@ -13,11 +13,11 @@ from pathlib import Path
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from flows import validation
 from flows.login import client_ip
 from flows.office import applicants, audit
 from flows.office.applicants import AlreadyRegistered, NotWaitingForSms
 from flows.office.audit import Actor
+from flows.office.forms import ApplicantForm, applicant_from
 from flows.sms_password import ResendTooSoon, SmsPasswordError
 from idp.db import db
 from idp.models import Account
@@ -129,8 +129,8 @@ def _json(body: dict, status: int = 200, headers=None) -> Response:
     )
 
 
-def _registration_input(body) -> tuple[dict, dict[str, bool], str]:
-    """The JSON body as self-registration's form values, its consents, and the service."""
+def _applicant_form(body) -> ApplicantForm:
+    """The JSON body in the console's form (the rules of self-registration), validated."""
     if not isinstance(body, dict):
         raise Problem(400, "malformed-body", "The body must be a JSON object.")
     errors = {}
@@ -138,21 +138,25 @@ def _registration_input(body) -> tuple[dict, dict[str, bool], str]:
         if body.get(name) is not None and not isinstance(body[name], str):
             errors[name] = message("office_api_not_text")
     given = body.get("consents") if isinstance(body.get("consents"), dict) else {}
-    consents = {}
-    for kind in validation.MANDATORY_CONSENTS + validation.OPTIONAL_CONSENTS:
-        value = given.get(kind, False)
+    for kind, value in given.items():
         if not isinstance(value, bool):
             errors[f"consents.{kind}"] = message("office_api_not_flag")
-        consents[kind] = value is True
-    service = body.get("service") or applicants.services_offered()[0]
-    if isinstance(service, str) and service not in applicants.services_offered():
-        errors["service"] = message("office_service_required")
     if errors:
         raise _invalid(errors)
-    form = {name: body.get(name) for name in TEXT_FIELDS}
-    form["no_middle_name"] = not (body.get("middle_name") or "").strip()
-    form.update({f"consent_{kind}": granted for kind, granted in consents.items()})
-    return form, consents, service
+    values = {name: body.get(name) for name in TEXT_FIELDS}
+    values["no_middle_name"] = not (body.get("middle_name") or "").strip()
+    values.update({f"consent_{kind}": granted is True for kind, granted in given.items()})
+    form = applicant_from(values)
+    if not form.validate():
+        raise _invalid(
+            {
+                ("consents." + name.removeprefix("consent_")) if name.startswith("consent_") else name: found[
+                    0
+                ]
+                for name, found in form.errors.items()
+            }
+        )
+    return form
 
 
 def _invalid(errors: dict[str, str]) -> Problem:
@@ -173,17 +177,9 @@ def _sms_refused(exc: SmsPasswordError) -> Problem:
 @bp.post("/applicants")
 def create_applicant():
     actor = _authenticated_client()
-    form, consents, service = _registration_input(request.get_json(silent=True))
-    person, errors = validation.registration(form)
-    if errors:
-        raise _invalid(
-            {
-                ("consents." + k.removeprefix("consent_")) if k.startswith("consent_") else k: message(v)
-                for k, v in errors.items()
-            }
-        )
+    form = _applicant_form(request.get_json(silent=True))
     try:
-        account = applicants.create(person, consents, service, actor)
+        account = applicants.create(form.person(), form.consents(), form.service.data, actor)
     except AlreadyRegistered as taken:
         detail = " ".join(message(f"office_taken_{name}") for name in taken.taken)
         raise Problem(

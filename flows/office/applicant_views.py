@@ -85,7 +85,7 @@ def new_submit(staff):
         )
     try:
         account = applicants.create(
-            form.person,
+            form.person(),
             form.consents(),
             form.service.data,
             _actor(staff),

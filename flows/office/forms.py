@@ -1,64 +1,53 @@
-"""The console's forms. The applicant form's rules are self-registration's (flows.validation)."""
+"""The console's forms. The applicant form is self-registration's own (flows.forms.registration)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Optional
+from werkzeug.datastructures import MultiDict
+from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import Optional, StopValidation
 
-from flows import validation
+from flows.forms.registration import RegistrationForm
 from flows.office.applicants import services_offered
+from idp.web.forms import PageForm, required, stripped, text
 from idp.web.messages import message
 
 
-class StaffLoginForm(FlaskForm):
-    login = StringField(validators=[DataRequired()])
-    password = PasswordField(validators=[DataRequired()])
+class StaffLoginForm(PageForm):
+    login = StringField(filters=[stripped], validators=[required("staff_missing_credentials")])
+    password = PasswordField(filters=[text], validators=[required("staff_missing_credentials")])
 
 
-class StaffCodeForm(FlaskForm):
-    code = StringField(validators=[DataRequired()])
+class StaffCodeForm(PageForm):
+    code = StringField(filters=[stripped], validators=[required("staff_bad_code")])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PageForm):
     """A button that changes something: only its CSRF token."""
 
 
-class ApplicantForm(FlaskForm):
-    family_name = StringField()
-    given_name = StringField()
-    middle_name = StringField()
-    no_middle_name = BooleanField()
-    phone = StringField()
-    email = StringField()
-    service = SelectField(validate_choice=False)
-    consent_pd_law_152 = BooleanField()
-    consent_pd_processing = BooleanField()
-    consent_mailing = BooleanField()
-    recreates = HiddenField()
+def _offered_service(form, field) -> None:
+    if field.data not in services_offered():
+        raise StopValidation(message("office_service_required"))
 
-    person: validation.PersonData | None = None
+
+class ApplicantForm(RegistrationForm):
+    """The registration page's fields and rules, plus the service the applicant came for."""
+
+    service = SelectField(validate_choice=False, validators=[_offered_service])
+    recreates = HiddenField(filters=[lambda value: value or None])  # the deleted cabinet it replaces
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.service.choices = [(name, name) for name in services_offered()]
+        if self.service.data is None:
+            self.service.data = services_offered()[0]
 
-    def registration_fields(self) -> dict:
-        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.service.data not in services_offered():
-            self.service.errors = [message("office_service_required")]
-            valid = False
-        person, errors = validation.registration(self.registration_fields())
-        for name, key in errors.items():
-            getattr(self, name).errors = [message(key)]
-        self.person = person
-        return valid and not errors
-
-    def consents(self) -> dict[str, bool]:
-        return validation.consents_given(self.registration_fields())
+def applicant_from(values: dict) -> ApplicantForm:
+    """The same form filled from the CRM's JSON (already plain values; no CSRF: a bearer token)."""
+    present = {name: value for name, value in values.items() if value not in (None, False, "")}
+    return ApplicantForm(formdata=MultiDict(present), meta={"csrf": False})
 
 
 class AuditFilterForm(FlaskForm):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from flows.login import client_ip, limit_per_ip
 from flows.office import audit, staff_auth, staff_session
@@ -12,7 +12,7 @@ from flows.office.staff_auth import StaffSignInRefused
 from idp.db import db
 from idp.services import settings
 from idp.store import ratelimit
-from idp.web.messages import message
+from idp.web.forms import render_form
 
 bp = Blueprint("staff_signin", __name__, url_prefix="/staff")
 
@@ -28,44 +28,39 @@ def _failed(staff, login: str, reason: str) -> None:
     db.session.commit()
 
 
-def _login_page(form, error=None, status=200):
-    notice = message(request.args.get("notice"))
-    return render_template("office/login.html", form=form, error=error, notice=notice), status
-
-
 @bp.get("/login")
 def login_form():
-    return _login_page(StaffLoginForm())
+    return render_form("office/login.html", StaffLoginForm().tell(request.args.get("notice")))
 
 
 @bp.post("/login")
 def login_submit():
     form = StaffLoginForm()
     if not form.validate():
-        return _login_page(form, message("staff_missing_credentials"), 400)
-    login = form.login.data.strip()
+        return render_form("office/login.html", form, 400)
+    login = form.login.data
     try:
         _limit("staff-login", login.lower())
         limit_per_ip("staff-login-ip")
         staff = staff_auth.check_password(login, form.password.data)
     except ratelimit.RateLimited:
         _failed(staff_auth.find_staff(login), login, "rate_limited")
-        return _login_page(form, message("too_many_attempts"), 429)
+        return render_form("office/login.html", form.refuse("too_many_attempts"), 429)
     except StaffSignInRefused as refusal:
         _failed(staff_auth.find_staff(login), login, refusal.message_key)
-        return _login_page(form, message(refusal.message_key), 401)
+        return render_form("office/login.html", form.refuse(refusal.message_key), 401)
     enrol_secret = None if staff.totp_secret else staff_auth.new_totp_secret()
     sid = staff_session.start_pending(staff, enrol_secret)
     return staff_session.set_cookie(redirect(url_for("staff_signin.code_form")), sid)
 
 
-def _code_page(staff, record, form, error=None, status=200):
+def _code_page(staff, record, form, status=200):
     secret = record.get("enrol_secret")
     enrolment = None
     if secret:
         uri = staff_auth.provisioning_uri(secret, staff.login)
         enrolment = {"secret": secret, "qr_svg": staff_auth.qr_svg(uri)}
-    return render_template("office/code.html", form=form, enrolment=enrolment, error=error), status
+    return render_form("office/code.html", form, status, enrolment=enrolment)
 
 
 @bp.get("/login/code")
@@ -79,17 +74,17 @@ def code_form(staff, record):
 def code_submit(staff, record):
     form = StaffCodeForm()
     if not form.validate():
-        return _code_page(staff, record, form, message("staff_bad_code"), 400)
+        return _code_page(staff, record, form, 400)
     try:
         _limit("staff-code", str(staff.id))
         limit_per_ip("staff-code-ip")
         staff_auth.check_code(staff, form.code.data, record.get("enrol_secret"))
     except ratelimit.RateLimited:
         _failed(staff, staff.login, "rate_limited")
-        return _code_page(staff, record, form, message("too_many_attempts"), 429)
+        return _code_page(staff, record, form.refuse("too_many_attempts"), 429)
     except StaffSignInRefused as refusal:
         _failed(staff, staff.login, refusal.message_key)
-        return _code_page(staff, record, form, message(refusal.message_key), 401)
+        return _code_page(staff, record, form.refuse(refusal.message_key), 401)
     ratelimit.reset("staff-login", staff.login.lower())
     ratelimit.reset("staff-code", str(staff.id))
     audit.record(Actor.staff(staff, client_ip()), audit.SIGNED_IN, enrolled=bool(record.get("enrol_secret")))
