@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from flows.login import client_ip, limit_per_ip
+from flows import signin_guard
+from flows.login import client_ip
 from flows.office import audit, staff_auth, staff_session
 from flows.office.audit import Actor
 from flows.office.forms import StaffCodeForm, StaffLoginForm
 from flows.office.staff_auth import StaffSignInRefused
 from idp.db import db
-from idp.services import settings
 from idp.store import ratelimit
 from idp.web.forms import render_form
 
 bp = Blueprint("staff_signin", __name__, url_prefix="/staff")
 
 
-def _limit(name: str, subject: str) -> None:
-    limits = settings()
-    ratelimit.hit(name, subject, limits.login_attempts_per_window, limits.login_attempt_window)
+def _attempt(login: str, staff) -> signin_guard.Attempt:
+    """A staff sign-in counted by the customers' failure limits, under keys of its own."""
+    key = f"staff:{staff.id}" if staff else "staff-login:" + login.strip().lower()
+    return signin_guard.Attempt(key, client_ip(), None)
 
 
-def _failed(staff, login: str, reason: str) -> None:
+def _failed(staff, reason: str, tried: signin_guard.Attempt | None = None) -> None:
+    if tried is not None:
+        signin_guard.failed(tried)
     who = Actor.staff(staff, client_ip()) if staff else Actor(None, client_ip())
     audit.record(who, audit.SIGN_IN_FAILED, reason=reason, **({} if staff else {"login_known": False}))
     db.session.commit()
@@ -39,15 +42,16 @@ def login_submit():
     if not form.validate():
         return render_form("office/login.html", form, 400)
     login = form.login.data
+    tried = _attempt(login, staff_auth.find_staff(login))
     try:
-        _limit("staff-login", login.lower())
-        limit_per_ip("staff-login-ip")
-        staff = staff_auth.check_password(login, form.password.data)
+        signin_guard.check(tried)
     except ratelimit.RateLimited:
-        _failed(staff_auth.find_staff(login), login, "rate_limited")
-        return render_form("office/login.html", form.refuse("too_many_attempts"), 429)
+        _failed(staff_auth.find_staff(login), "rate_limited")
+        raise  # the app's handler answers 429 with the wait
+    try:
+        staff = staff_auth.check_password(login, form.password.data)
     except StaffSignInRefused as refusal:
-        _failed(staff_auth.find_staff(login), login, refusal.message_key)
+        _failed(staff_auth.find_staff(login), refusal.message_key, tried)
         return render_form("office/login.html", form.refuse(refusal.message_key), 401)
     enrol_secret = None if staff.totp_secret else staff_auth.new_totp_secret()
     sid = staff_session.start_pending(staff, enrol_secret)
@@ -75,18 +79,18 @@ def code_submit(staff, record):
     form = StaffCodeForm()
     if not form.validate():
         return _code_page(staff, record, form, 400)
+    tried = _attempt(staff.login, staff)
     try:
-        _limit("staff-code", str(staff.id))
-        limit_per_ip("staff-code-ip")
-        staff_auth.check_code(staff, form.code.data, record.get("enrol_secret"))
+        signin_guard.check(tried)
     except ratelimit.RateLimited:
-        _failed(staff, staff.login, "rate_limited")
-        return _code_page(staff, record, form.refuse("too_many_attempts"), 429)
+        _failed(staff, "rate_limited")
+        raise
+    try:
+        staff_auth.check_code(staff, form.code.data, record.get("enrol_secret"))
     except StaffSignInRefused as refusal:
-        _failed(staff, staff.login, refusal.message_key)
+        _failed(staff, refusal.message_key, tried)
         return _code_page(staff, record, form.refuse(refusal.message_key), 401)
-    ratelimit.reset("staff-login", staff.login.lower())
-    ratelimit.reset("staff-code", str(staff.id))
+    signin_guard.succeeded(tried)
     audit.record(Actor.staff(staff, client_ip()), audit.SIGNED_IN, enrolled=bool(record.get("enrol_secret")))
     db.session.commit()
     sid = staff_session.start(staff)
