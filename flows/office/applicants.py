@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows import confirmation, expiry, validation
+from flows import confirmation, expiry, sms_password, validation
 from flows.enrolment import Evidence, holders, register
 from flows.office import audit
 from flows.office.audit import Actor
@@ -137,6 +137,9 @@ def resend_sms(account: Account, actor: Actor) -> None:
     try:
         if not status(account).can_resend:
             raise NotWaitingForSms()
+        # What «Отправить еще раз?» pays (the login's cooldown and cap; an office has no
+        # address budget), then the phone's own limits, told to the operator.
+        sms_password.request(account.email, None)
         confirmation.send_password(account)
     except (NotWaitingForSms, SmsPasswordError) as exc:
         db.session.rollback()
