@@ -9,7 +9,7 @@ from flows.login import client_ip
 from flows.office import applicants, audit
 from flows.office.applicants import AlreadyRegistered, NotWaitingForSms
 from flows.office.audit import Actor
-from flows.office.forms import ActionForm, ApplicantForm
+from flows.office.forms import ApplicantForm
 from flows.office.staff_session import AUDIT, may, staff_required
 from flows.sms_password import SmsPasswordError
 from idp.clock import MOSCOW
@@ -116,9 +116,7 @@ def applicant(staff, sub):
     account = _account_or_404(sub)
     audit.record(_actor(staff), audit.VIEWED, account.sub)
     db.session.commit()
-    return _render(
-        "office/applicant.html", staff, account=account, state=applicants.status(account), form=ActionForm()
-    )
+    return _render("office/applicant.html", staff, account=account, state=applicants.status(account))
 
 
 @bp.post("/applicants/<sub>/sms")
@@ -134,7 +132,6 @@ def resend(staff, sub):
             429 if isinstance(exc, SmsPasswordError) else 409,
             account=account,
             state=applicants.status(account),
-            form=ActionForm(),
             error=for_error(exc),
         )
     return redirect(url_for("office.applicant", sub=sub, notice="office_sms_resent"))

@@ -81,13 +81,20 @@ def search(
     return query.limit(limit).all() if limit else query.all()
 
 
+def _cell(value) -> str:
+    # A spreadsheet runs a cell that starts with = + - @ as a formula: keep it text.
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def as_csv(rows: list[StaffAuditRecord]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         details = ";".join(f"{k}={v}" for k, v in sorted(row.details.items()))
-        writer.writerow([row.at.isoformat(), row.actor, row.ip_address, row.action, row.account_sub, details])
+        cells = [row.at.isoformat(), row.actor, row.ip_address, row.action, row.account_sub, details]
+        writer.writerow([_cell(value) for value in cells])
     return out.getvalue()
 
 

@@ -22,10 +22,6 @@ class StaffCodeForm(PageForm):
     code = StringField(filters=[stripped], validators=[required("staff_bad_code")])
 
 
-class ActionForm(PageForm):
-    """A button that changes something: only its CSRF token."""
-
-
 def _offered_service(form, field) -> None:
     if field.data not in services_offered():
         raise StopValidation(message("office_service_required"))

@@ -65,3 +65,10 @@ def test_the_csv_holds_who_when_where_what(app, operator, supervisor):
     with app.app_context():
         actions = [r.action for r in StaffAuditRecord.query.order_by(StaffAuditRecord.id)]
     assert actions[-1] == "audit.exported"  # reading the audit is itself recorded
+
+
+def test_a_cell_a_spreadsheet_would_run_stays_text(app, make_staff, staff_sign_in):
+    formula = app.test_client()
+    staff_sign_in(formula, make_staff("supervisor", login="=HYPERLINK(1)"))
+    rows = list(csv.DictReader(io.StringIO(formula.get("/staff/audit.csv").get_data(as_text=True))))
+    assert {row["actor"] for row in rows} == {"'=HYPERLINK(1)"}
