@@ -51,10 +51,10 @@ from idp.serving.asgi_bridge import BODY_LIMIT
 from idp.sessions import sso_session
 from idp.sessions.cookie import SessionCookies
 from idp.settings import Settings, load_settings
-from idp.store import StoreUnavailable, make_store
+from idp.store import make_store
 from idp.store.ratelimit import RateLimited
-from idp.web import headers
-from idp.web.messages import MESSAGES, too_many_attempts
+from idp.web import faults, headers
+from idp.web.messages import too_many_attempts
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -176,8 +176,8 @@ def _engine_options(url: str) -> dict:
     if url.startswith("postgresql"):
         # connect_timeout: an unreachable server fails a request (and /readyz) in seconds.
         # Dead pooled connections are caught by ping_when_idle, not a ping per checkout.
-        return {"connect_args": {"connect_timeout": 5}}
-    return {}
+        return {"connect_args": {"connect_timeout": 5}, "hide_parameters": True}
+    return {"hide_parameters": True}
 
 
 def _tune_sqlite(dbapi_connection, connection_record) -> None:
@@ -200,14 +200,7 @@ def _register_error_pages(app: Flask) -> None:
     def csrf_failed(error):
         return render_template("error.html", message="Страница устарела. Обновите её и повторите."), 400
 
-    @app.errorhandler(StoreUnavailable)
-    def store_down(error):
-        log.error("short-lived store unavailable")
-        db.session.rollback()
-        if _answers_a_relying_party():
-            body = {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
-            return body, 503, {"Retry-After": "5", "Cache-Control": "no-store"}
-        return render_template("error.html", message=MESSAGES["store_unavailable"]), 503
+    faults.register(app, _answers_a_relying_party)
 
     @app.errorhandler(RateLimited)
     def rate_limited(error):

@@ -33,6 +33,8 @@ class Settings:
     secret_key: str = ""
     database_url: str = "sqlite:///lk-idp.sqlite"  # relative paths live in instance/
     redis_url: str = ""
+    redis_sentinels: tuple[str, ...] = ()  # host:port of each sentinel; then redis_url is optional
+    redis_sentinel_master: str = "lkidp"  # the name the sentinels monitor the master by
     store_prefix: str = "lkidp:"
     clients_file: str = ""
     signing_key_files: tuple[str, ...] = ()
@@ -233,6 +235,12 @@ def validate(settings: Settings) -> None:
         "unix",
     }:
         raise SettingsError("IDP_REDIS_URL: must be a redis:// or rediss:// URL")
+    for entry in settings.redis_sentinels:
+        host, _, port = entry.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise SettingsError(f"IDP_REDIS_SENTINELS: {entry!r} is not host:port")
+    if settings.redis_sentinels and not settings.redis_sentinel_master:
+        raise SettingsError("IDP_REDIS_SENTINEL_MASTER: required with IDP_REDIS_SENTINELS")
     if settings.sms_backend not in {"console", "http"}:
         raise SettingsError("IDP_SMS_BACKEND: must be 'console' or 'http'")
     if settings.sms_backend == "http" and not settings.sms_http_url:

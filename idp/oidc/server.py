@@ -12,7 +12,12 @@ import json
 
 from authlib.common.encoding import to_native
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.oauth2.rfc6749 import InvalidClientError, InvalidGrantError, grants
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidGrantError,
+    UnsupportedResponseTypeError,
+    grants,
+)
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -350,10 +355,27 @@ class Server(AuthorizationServer):
                 status_code=401 if "Authorization" in request.headers else 400,
             ) from None
         try:
-            return super().authenticate_client(request, methods, endpoint)
+            try:
+                return super().authenticate_client(request, methods, endpoint)
+            except ValueError:
+                # Authlib's Basic parsing raises this for "Basic " with nothing after it
+                # and for credentials that are not UTF-8: a client that did not authenticate.
+                raise InvalidClientError(
+                    description="Malformed client credentials.", status_code=401
+                ) from None
         except InvalidClientError:
             failures.fail(address)
             raise
+
+    def get_authorization_grant(self, request):
+        try:
+            return super().get_authorization_grant(request)
+        except ValueError:
+            # Authlib builds unsupported_response_type's description from the requested
+            # value and refuses, with ValueError, when that is not printable ASCII.
+            raise UnsupportedResponseTypeError(
+                "The response type is not supported by the server.", ""
+            ) from None
 
     def create_oauth2_request(self, request):
         """Authlib's request from the HTTP one, with the caller's address on it; a request

@@ -102,7 +102,10 @@ def _client_id() -> str | None:
     candidates = [g.get("access_client_id"), request.args.get("client_id")]
     if request.mimetype == "application/x-www-form-urlencoded" and not _over_the_limit():
         candidates.append(request.form.get("client_id"))
-    auth = request.authorization
+    try:
+        auth = request.authorization
+    except ValueError:  # werkzeug's Basic parsing, on credentials that are not ASCII base64
+        auth = None
     if auth is not None and auth.type == "basic":
         candidates.append(auth.username)
     for value in candidates:

@@ -3,7 +3,10 @@ rules that depend on time also keep their own timestamps in the values."""
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import redis
+from redis.sentinel import Sentinel
 
 from idp.store.base import Store, StoreUnavailable
 
@@ -59,12 +62,34 @@ return {count, started, last}
 """
 
 
+# A Redis that does not answer within two seconds fails the request (503), not the worker.
+_CLIENT_OPTIONS = {"decode_responses": True, "socket_timeout": 2, "socket_connect_timeout": 2}
+
+
 class RedisStore(Store):
-    def __init__(self, url: str, prefix: str = "") -> None:
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "") -> RedisStore:
+        return cls(redis.Redis.from_url(url, **_CLIENT_OPTIONS), prefix)
+
+    @classmethod
+    def via_sentinels(
+        cls, sentinels: tuple[str, ...], master: str, url: str = "", prefix: str = ""
+    ) -> RedisStore:
+        """The master that the sentinels name, found again after a failover: redis-py's
+        own Sentinel client asks them whenever a connection to the old master fails or
+        finds it demoted (the request in flight answers 503; the next one reaches the
+        new master). `url`, when set, gives the master's password and database number."""
+        addresses = [(host, int(port)) for host, _, port in (entry.rpartition(":") for entry in sentinels)]
+        parsed = urlparse(url) if url else None
+        credentials = {}
+        if parsed is not None:
+            credentials = {"password": parsed.password, "db": int(parsed.path.strip("/") or 0)}
+        sentinel = Sentinel(addresses, sentinel_kwargs={"socket_timeout": 2, "socket_connect_timeout": 2})
+        return cls(sentinel.master_for(master, **_CLIENT_OPTIONS, **credentials), prefix)
+
+    def __init__(self, client: redis.Redis, prefix: str = "") -> None:
         self.prefix = prefix
-        self.client = redis.Redis.from_url(
-            url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
-        )
+        self.client = client
         self._incr = self.client.register_script(_INCR_WITH_WINDOW)
         self._mget_following = self.client.register_script(_MGET_FOLLOWING)
         self._getdel_following = self.client.register_script(_GETDEL_FOLLOWING)
