@@ -26,6 +26,7 @@ from flows.office.api import bp as office_api_bp
 from flows.office.applicant_views import bp as office_bp
 from flows.office.audit_views import bp as staff_audit_bp
 from flows.office.signin_views import bp as staff_signin_bp
+from flows.office.team_views import bp as staff_team_bp
 from flows.password import bp as password_bp
 from flows.recovery import bp as recovery_bp
 from flows.registration import bp as registration_bp
@@ -76,6 +77,7 @@ def _blueprints(settings: Settings):
     yield staff_signin_bp
     yield office_bp
     yield staff_audit_bp
+    yield staff_team_bp
     yield office_api_bp
     if settings.development:
         yield demo_bp

@@ -187,7 +187,7 @@ def create_applicant():
         ) from None
     except SmsPasswordError as exc:
         raise _sms_refused(exc) from None
-    location = url_for("office_api.find_applicants", email=account.email)
+    location = url_for("office_api.applicant", sub=account.sub)
     return _json(_applicant(account), 201, {"Location": location})
 
 
@@ -203,12 +203,26 @@ def find_applicants():
     return _json({"applicants": [_applicant(account) for account in found]})
 
 
-@bp.post("/applicants/<sub>/sms")
-def resend_sms(sub):
-    actor = _authenticated_client()
+def _account(sub: str) -> Account:
     account = applicants.by_sub(sub)
     if account is None:
         raise Problem(404, "not-found", "No such cabinet.")
+    return account
+
+
+@bp.get("/applicants/<sub>")
+def applicant(sub):
+    actor = _authenticated_client()
+    account = _account(sub)
+    audit.record(actor, audit.VIEWED, account.sub)
+    db.session.commit()
+    return _json(_applicant(account))
+
+
+@bp.post("/applicants/<sub>/sms")
+def resend_sms(sub):
+    actor = _authenticated_client()
+    account = _account(sub)
     try:
         applicants.resend_sms(account, actor)
     except NotWaitingForSms as exc:

@@ -10,7 +10,7 @@ from flows.office import applicants, audit
 from flows.office.applicants import AlreadyRegistered, NotWaitingForSms
 from flows.office.audit import Actor
 from flows.office.forms import ApplicantForm
-from flows.office.staff_session import AUDIT, may, staff_required
+from flows.office.staff_session import may, staff_required
 from flows.sms_password import SmsPasswordError
 from idp.clock import MOSCOW
 from idp.db import db
@@ -25,8 +25,8 @@ def moscow_time(value) -> str:
 
 
 @bp.app_context_processor
-def _office_texts() -> dict:
-    return {"office_text": message}
+def _office_helpers() -> dict:
+    return {"office_text": message, "staff_may": may}
 
 
 def _actor(staff) -> Actor:
@@ -35,7 +35,7 @@ def _actor(staff) -> Actor:
 
 def _render(template, staff, status=200, **values):
     values.setdefault("notice", message(request.args.get("notice")))
-    return render_template(template, staff=staff, sees_audit=may(staff, AUDIT), **values), status
+    return render_template(template, staff=staff, **values), status
 
 
 @bp.get("")

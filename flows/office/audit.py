@@ -21,6 +21,8 @@ SEARCHED = "applicant.searched"
 VIEWED = "applicant.viewed"
 ACKNOWLEDGEMENT = "applicant.acknowledgement"
 AUDIT_VIEWED = "audit.viewed"
+STAFF_DISABLED = "staff.disabled"
+STAFF_TOTP_RESET = "staff.totp_reset"
 AUDIT_EXPORTED = "audit.exported"
 
 CSV_COLUMNS = ("at", "actor", "ip_address", "action", "account_sub", "details")

@@ -46,7 +46,7 @@ def _read(staff, action: str, limit):
 @staff_required(AUDIT)
 def audit_page(staff):
     form, rows = _read(staff, audit.AUDIT_VIEWED, audit.PAGE_SIZE)
-    return render_template("office/audit.html", staff=staff, sees_audit=True, form=form, rows=rows)
+    return render_template("office/audit.html", staff=staff, form=form, rows=rows)
 
 
 @bp.get("/audit.csv")

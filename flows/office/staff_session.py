@@ -24,10 +24,11 @@ PENDING_TTL = 300  # between the password and the code
 
 APPLICANTS = "applicants"
 AUDIT = "audit"
+TEAM = "team"  # disable a colleague's account, reset their authenticator
 PERMISSIONS = {
     OPERATOR: {APPLICANTS},
     SUPERVISOR: {APPLICANTS, AUDIT},
-    ADMINISTRATOR: {APPLICANTS, AUDIT},
+    ADMINISTRATOR: {APPLICANTS, AUDIT, TEAM},
 }
 
 

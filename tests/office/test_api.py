@@ -69,6 +69,9 @@ def test_the_api_creates_a_cabinet_whose_sms_goes_out_once(
         assert row.actor == "client:office-crm" and row.account_sub == account.sub and row.staff_id is None
     found = client.get("/api/office/applicants", query_string={"phone": "8 916 222-33-44"}, headers=crm)
     assert [a["id"] for a in found.get_json()["applicants"]] == [body["id"]]
+    one = client.get(response.headers["Location"], headers=crm)
+    assert one.status_code == 200 and one.get_json()["email"] == APPLICANT["email"]
+    assert_problem(client.get("/api/office/applicants/no-such-cabinet", headers=crm), 404)
 
 
 def test_the_consents_carry_the_client_as_operator(app, client, crm):
@@ -181,5 +184,5 @@ def test_the_openapi_description_is_valid_openapi_3_1(client):
     description = response.get_json()
     assert description["openapi"].startswith("3.1")
     validate(description)
-    assert set(description["paths"]) == {"/applicants", "/applicants/{id}/sms"}
+    assert set(description["paths"]) == {"/applicants", "/applicants/{id}", "/applicants/{id}/sms"}
     assert description["servers"][0]["url"].endswith("/api/office")
