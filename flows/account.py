@@ -1,13 +1,21 @@
-"""The signed-in person's own page: name, contacts, state."""
+"""The signed-in person's own page: name, contacts, state, where they are signed in, and
+the second factor; ending one session, this one, or all of them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from datetime import UTC, datetime
 
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from flows import authenticator
 from flows.activation_link import deadline_text
+from flows.forms.second_factor import EndSessionForm
+from idp.accounts import second_factors
 from idp.accounts.lifecycle import ACTIVE, CONFIRMED, REGISTERED, state
-from idp.clock import utcnow
+from idp.clock import MOSCOW, utcnow
+from idp.services import services
 from idp.sessions import sso_session
+from idp.web.messages import message
 from idp.web.signed_in import signed_in
 
 bp = Blueprint("account", __name__)
@@ -17,6 +25,34 @@ STATE_LABELS = {
     CONFIRMED: "ожидает активации по ссылке из письма",
     REGISTERED: "ожидает подтверждения паролем из SMS",
 }
+DEVICE_LENGTH = 80
+
+
+def _site_name(client_id: str) -> str:
+    client = services().clients.get(client_id)
+    return client.name if client is not None and client.name else client_id
+
+
+def _session_rows(person) -> list[dict]:
+    """What the person sees of each session: device, when, which sites."""
+    rows = []
+    for sso in sso_session.of_account(person.account.id):
+        device = sso.user_agent or "неизвестное устройство"
+        signed_in_at = datetime_text(sso.created_at)
+        rows.append(
+            {
+                "sid": sso.sid,
+                "current": sso.sid == person.session.sid,
+                "device": device if len(device) <= DEVICE_LENGTH else device[: DEVICE_LENGTH - 1] + "…",
+                "signed_in": signed_in_at,
+                "sites": [_site_name(client_id) for client_id in sso.clients],
+            }
+        )
+    return rows
+
+
+def datetime_text(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, tz=UTC).astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M (мск)")
 
 
 @bp.get("/account")
@@ -33,10 +69,37 @@ def page(person):
         state=current,
         state_label=STATE_LABELS.get(current, current),
         deadline=deadline,
+        notice=message(request.args.get("notice")),
+        sessions=_session_rows(person),
+        methods=second_factors.available(account),
+        enrolled=authenticator.is_enrolled(account),
+        recovery_left=authenticator.recovery_codes_left(account),
     )
+
+
+@bp.post("/account/sessions/end")
+@signed_in
+def end_session(person):
+    """«Завершить»: one of the person's other sessions, by its public sid."""
+    form = EndSessionForm()
+    for sso in sso_session.of_account(person.account.id):
+        if form.validate() and sso.sid == form.sid.data and sso.sid != person.session.sid:
+            sso_session.end_session(sso)
+            return redirect(url_for("account.page", notice="session_ended"))
+    return redirect(url_for("account.page"))
 
 
 @bp.post("/account/logout")
 def logout():
+    """«Выйти на этом устройстве»."""
     sso_session.end()
     return redirect(url_for("login.login_form", notice="signed_out"))
+
+
+@bp.post("/account/logout/everywhere")
+@signed_in
+def logout_everywhere(person):
+    """«Выйти на всех устройствах»."""
+    sso_session.end_all(person.account.id)
+    sso_session.end()
+    return redirect(url_for("login.login_form", notice="signed_out_everywhere"))

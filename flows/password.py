@@ -40,6 +40,7 @@ def _show(form: PasswordChangeForm, status=200):
         form,
         status,
         asks_current=form.asks_current,
+        had_password=form.account.password_changed_at is not None,
         min_length=settings().password_min_length,
     )
 
@@ -61,6 +62,8 @@ def change_submit(person):
     account.password_changed_at = utcnow()
     audit("account.password_changed", subject=account.sub)
     db.session.commit()
+    if form.sign_out_elsewhere.data:
+        sso_session.end_all(account.id)
     sso_session.end()
     remember_login(account.email)
     return redirect(url_for("login.login_form", ia=form.ia.data, notice="password_changed"))

@@ -1,14 +1,16 @@
 """Step-up: a signed-in person proves a second factor as well, when a site asks for
-acr urn:rossetimr:lk:acr:mfa. SMS goes only to a verified phone. The session keeps its
-public sid and gains the method in amr; «Отмена» ends the site's request with
+acr urn:rossetimr:lk:acr:mfa: a code by SMS to the verified phone, or a code from the
+authenticator app (or a recovery code), the person's own choice first. The session keeps
+its public sid and gains the method in amr; «Отмена» ends the site's request with
 unmet_authentication_requirements (the policy's acr_declined row)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect
+from flask import Blueprint, redirect, request
 
-from flows import sms_password
+from flows import authenticator, sms_password
 from flows.delivery.outbox import enqueue_sms
+from flows.forms.second_factor import AppCodeForm
 from flows.forms.sms_code import SmsCodeForm
 from flows.login import client_ip
 from idp.accounts import second_factors
@@ -18,12 +20,14 @@ from idp.oidc import interaction
 from idp.ops import metrics
 from idp.services import settings
 from idp.sessions import sso_session
+from idp.sessions.records import SECOND_FACTORS
 from idp.store import ratelimit
 from idp.web.forms import render_form
 from idp.web.messages import SMS_TEXTS
-from idp.web.signed_in import signed_in
+from idp.web.signed_in import SignedInPerson, signed_in
 
 bp = Blueprint("stepup", __name__)
+APP = "otp"
 
 
 def _masked(phone: str) -> str:
@@ -33,7 +37,12 @@ def _masked(phone: str) -> str:
 def _show(form: SmsCodeForm, account: Account, status=200):
     if form.notice is None:
         form.tell("stepup_sent", phone=_masked(account.phone))
-    return render_form("stepup.html", form, status)
+    methods = second_factors.available(account)
+    return render_form("stepup.html", form, status, methods=methods)
+
+
+def _show_app(form: AppCodeForm, account: Account, status=200):
+    return render_form("stepup_app.html", form, status, methods=second_factors.available(account))
 
 
 def _send(account: Account) -> None:
@@ -44,8 +53,8 @@ def _send(account: Account) -> None:
         db.session.commit()
 
 
-def _cannot_use_sms(account: Account) -> bool:
-    return second_factors.SMS not in second_factors.available(account)
+def _cannot_use(method: str, account: Account) -> bool:
+    return method not in second_factors.available(account)
 
 
 def _declined(ia):
@@ -53,20 +62,36 @@ def _declined(ia):
     return redirect(interaction.resume_url(ia))
 
 
+def _proven(person: SignedInPerson, method: str, ia):
+    sso_session.sign_in(person.account.id, method)
+    metrics.count("sign_ins", result="success", level=method)
+    return redirect(interaction.resume_url(ia))
+
+
+def _limit(account: Account) -> None:
+    limits = settings()
+    ratelimit.hit("stepup", account.sub, limits.login_attempts_per_window, limits.login_attempt_window)
+
+
 @bp.get("/stepup")
 @signed_in
 def form(person):
     form = SmsCodeForm()
-    if "sms" in person.session.amr:
+    account = person.account
+    if SECOND_FACTORS & set(person.session.amr):
         return redirect(interaction.resume_url(form.ia.data))
-    if _cannot_use_sms(person.account):
+    methods = second_factors.available(account)
+    if not methods:
         return _declined(form.ia.data)
-    if not sms_password.has_live_code(sms_password.STEP_UP, person.account.sub):
+    chosen = request.args.get("method")
+    if (chosen if chosen in methods else methods[0]) == APP:
+        return _show_app(AppCodeForm(), account)
+    if not sms_password.has_live_code(sms_password.STEP_UP, account.sub):
         try:
-            _send(person.account)
+            _send(account)
         except sms_password.SmsPasswordError as exc:
-            return _show(form.refuse_for(exc), person.account, 429)
-    return _show(form, person.account)
+            return _show(form.refuse_for(exc), account, 429)
+    return _show(form, account)
 
 
 @bp.post("/stepup")
@@ -74,24 +99,34 @@ def form(person):
 def submit(person):
     form = SmsCodeForm()
     account = person.account
-    if _cannot_use_sms(account):
+    if _cannot_use(second_factors.SMS, account):
         return _declined(form.ia.data)
-    limits = settings()
-    ratelimit.hit("stepup", account.sub, limits.login_attempts_per_window, limits.login_attempt_window)
+    _limit(account)
     try:
         sms_password.verify(sms_password.STEP_UP, account.sub, form.code.data)
     except sms_password.SmsPasswordError as exc:
         return _show(form.refuse_for(exc), account, 401)
-    sso_session.sign_in(account.id, "sms")
-    metrics.count("sign_ins", result="success", level="sms")
-    return redirect(interaction.resume_url(form.ia.data))
+    return _proven(person, "sms", form.ia.data)
+
+
+@bp.post("/stepup/app")
+@signed_in
+def submit_app(person):
+    form = AppCodeForm()
+    account = person.account
+    if _cannot_use(APP, account):
+        return _declined(form.ia.data)
+    _limit(account)
+    if not authenticator.verify(account, form.code.data):
+        return _show_app(form.refuse("app_code_wrong"), account, 401)
+    return _proven(person, APP, form.ia.data)
 
 
 @bp.post("/stepup/resend")
 @signed_in
 def resend(person):
     form = SmsCodeForm()
-    if _cannot_use_sms(person.account):
+    if _cannot_use(second_factors.SMS, person.account):
         return _declined(form.ia.data)
     try:
         _send(person.account)

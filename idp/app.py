@@ -14,6 +14,7 @@ import idp.models  # noqa: F401  (models register with the metadata)
 from consent.claims import consents_claim
 from consent.records import ConsentRecord
 from consent.renewal import outdated_mandatory
+from flows import authenticator
 from flows.account import bp as account_bp
 from flows.activation import bp as activation_bp
 from flows.consents import bp as consents_bp
@@ -30,8 +31,9 @@ from flows.office.team_views import bp as staff_team_bp
 from flows.password import bp as password_bp
 from flows.recovery import bp as recovery_bp
 from flows.registration import bp as registration_bp
+from flows.second_factor import bp as second_factor_bp
 from flows.stepup import bp as stepup_bp
-from idp.accounts import account_view
+from idp.accounts import account_view, second_factors
 from idp.accounts.passwords import Passwords
 from idp.cli import register_cli
 from idp.db import db, migrate
@@ -72,6 +74,7 @@ def _blueprints(settings: Settings):
     yield recovery_bp
     yield activation_bp
     yield stepup_bp
+    yield second_factor_bp
     yield account_bp
     yield consents_bp
     yield staff_signin_bp
@@ -164,6 +167,7 @@ def _contribute_from_other_packages() -> None:
     )
     account_view.register_extra("consents", consents_claim, changed_by=ConsentRecord)
     sso_session.on_end(queue_logout_tokens)  # back-channel logout through the outbox
+    second_factors.register("otp", authenticator.is_enrolled)
     if not any(isinstance(c, OutboxDepth) for c in metrics.registered_collectors()):
         metrics.register_collector(OutboxDepth())
 

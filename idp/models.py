@@ -38,6 +38,7 @@ class Account(db.Model):
     password_changed_at = db.Column(UTCDateTime, nullable=True)
     activation_deadline = db.Column(UTCDateTime, nullable=True)
     closed_at = db.Column(UTCDateTime, nullable=True)
+    second_factor = db.Column(db.String(10), nullable=True)  # the step-up the person chose: sms | otp
 
     @property
     def name(self) -> str:

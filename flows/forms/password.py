@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import PasswordField
+from wtforms import BooleanField, PasswordField
 from wtforms.validators import StopValidation
 
 from flows.password_rules import check_new_password
@@ -13,23 +13,30 @@ from idp.web.forms import PageForm, rule, text
 from idp.web.messages import message
 
 
+def check_current_password(account: Account, typed: str) -> None:
+    """Someone who already has a password proves it again: a borrowed session is not enough."""
+    ratelimit.hit("password-current", account.sub, 5, settings().login_attempt_window)
+    if not services().passwords.verify(account.password_hash, typed):
+        raise StopValidation(message("current_password_wrong"))
+
+
 class PasswordChangeForm(PageForm):
     current_password = PasswordField(filters=[text])
     new_password = PasswordField(filters=[text])
     confirm_password = PasswordField(filters=[text])
+    sign_out_elsewhere = BooleanField()
 
     def __init__(self, account: Account, asks_current: bool, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.account = account
         self.asks_current = asks_current
+        if not self.is_submitted():
+            # After «Забыли пароль?» (no current password asked) someone else may know the old one.
+            self.sign_out_elsewhere.data = not asks_current
 
     def validate_current_password(self, field) -> None:
-        if not self.asks_current:
-            return
-        # Someone who already has a password proves it again: a borrowed session is not enough.
-        ratelimit.hit("password-current", self.account.sub, 5, settings().login_attempt_window)
-        if not services().passwords.verify(self.account.password_hash, field.data):
-            raise StopValidation(message("current_password_wrong"))
+        if self.asks_current:
+            check_current_password(self.account, field.data)
 
     def validate_new_password(self, field) -> None:
         if self.current_password.errors:

@@ -12,6 +12,19 @@ MESSAGES = {
     "wait_seconds": "{n} с",
     "wait_minutes": "{n} мин",
     "signed_out": "Вы вышли из Личного кабинета.",
+    "signed_out_everywhere": "Вы вышли из Личного кабинета на всех устройствах.",
+    "session_ended": "Вход на том устройстве завершён: сайты, на которые Вы входили с него, получили выход.",
+    # second factor
+    "missing_password": "Введите пароль.",
+    "app_code_missing": "Введите код из приложения.",
+    "app_code_wrong": (
+        "Код не подходит. Введите шесть цифр, которые сейчас показывает приложение, или код восстановления."
+    ),
+    "authenticator_added": "Приложение-аутентификатор подключено.",
+    "authenticator_already": "Приложение-аутентификатор уже подключено.",
+    "authenticator_removed": "Приложение-аутентификатор отключено: вход подтверждается кодом из SMS.",
+    "authenticator_not_removed": "Приложение не отключено: пароль введён неверно.",
+    "second_factor_saved": "Способ подтверждения входа сохранён.",
     "store_unavailable": "Сервис временно недоступен. Повторите попытку через минуту.",
     # SMS password (flows.sms_password exceptions name these keys)
     "sms_sent": (

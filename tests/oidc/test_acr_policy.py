@@ -15,6 +15,7 @@ from idp.sessions.sso_session import ACR_MFA, ACR_PASSWORD, ACR_SMS
 from tests.browserless import Person, redirect_params
 from tests.conftest import CONFIDENTIAL, RP_CALLBACK
 from tests.oidc.relying_party import RelyingParty
+from tests.second_factor_helpers import app_code, enrol
 
 ESSENTIAL_MFA = json.dumps({"id_token": {"acr": {"essential": True, "values": [ACR_MFA]}}})
 
@@ -111,3 +112,31 @@ def test_only_unknown_acr_values_are_unmet(rp, person, make_account):
 def test_discovery_names_the_levels(rp):
     assert rp.meta["acr_values_supported"] == [ACR_SMS, ACR_PASSWORD, ACR_MFA]
     assert rp.meta["claims_parameter_supported"] is True
+
+
+def test_totp_step_up_gives_otp_and_the_higher_acr(rp, person, make_account):
+    account = make_account()
+    rp.sign_in(person, account)
+    secret, _ = enrol(person, account["password"])
+    clock.advance(30)  # the enrolment's code is used up: the next one is of a later step
+    page = person.follow(person.get(rp.authorize_url(acr_values=ACR_MFA)), RP_CALLBACK)
+    assert "кодом из приложения" in page.text
+    back = person.follow(person.submit(page, "/stepup/app", {"code": app_code(secret)}), RP_CALLBACK)
+    claims = rp.id_token_claims(rp.tokens(redirect_params(back)["code"])["id_token"])
+    assert claims["acr"] == ACR_MFA
+    assert claims["amr"] == ["mfa", "otp", "pwd"]
+
+
+def test_an_authenticator_alone_reaches_mfa_without_a_verified_phone(app, rp, person, make_account, outbox):
+    account = make_account()
+    rp.sign_in(person, account)
+    secret, _ = enrol(person, account["password"])
+    with app.app_context():
+        db.session.get(Account, account["id"]).phone_verified_at = None
+        db.session.commit()
+    clock.advance(30)
+    page = person.follow(person.get(rp.authorize_url(claims=ESSENTIAL_MFA)), RP_CALLBACK)
+    assert "Получить код по SMS" not in page.text
+    back = person.follow(person.submit(page, "/stepup/app", {"code": app_code(secret)}), RP_CALLBACK)
+    assert "code" in redirect_params(back)
+    assert outbox.messages("sms", account["phone"]) == []
