@@ -13,6 +13,7 @@ from idp.ops import metrics
 from idp.services import settings
 from idp.sessions import sso_session
 from idp.store import ratelimit
+from idp.web.even_time import even_time
 from idp.web.forms import render_form
 
 bp = Blueprint("login", __name__)
@@ -77,6 +78,7 @@ def login_submit():
 
 
 @bp.post("/login/resend")
+@even_time
 def resend():
     """«Отправить еще раз?»: a new SMS password for an account that waits for one."""
     form = ResendForm()

@@ -21,6 +21,7 @@ from idp.clock import utcnow
 from idp.db import db
 from idp.ops import metrics
 from idp.sessions import sso_session
+from idp.web.even_time import even_time
 from idp.web.forms import render_form
 from idp.web.messages import SMS_TEXTS
 
@@ -56,6 +57,7 @@ def forgot_form():
 
 
 @bp.post("/password/forgot")
+@even_time
 def forgot_submit():
     form = ForgotForm()
     if not form.validate():

@@ -9,6 +9,7 @@ from flows.forms.registration import RegistrationForm
 from flows.login import client_ip, limit_per_ip, remember_login
 from flows.sms_password import SmsPasswordError
 from idp.services import settings
+from idp.web.even_time import even_time
 from idp.web.forms import render_form
 
 bp = Blueprint("registration", __name__)
@@ -24,6 +25,7 @@ def form():
 
 
 @bp.post("/register")
+@even_time
 def submit():
     form = RegistrationForm()
     if not form.validate():

@@ -79,6 +79,7 @@ class Settings:
     sms_per_network_hour: int = 30
     sms_per_prefix_hour: int = 200
     sms_global_hour: int = 2000
+    even_answer_seconds: float = 0.1  # recovery, resend and registration answer no sooner (web/even_time.py)
     activation_window: int = 24 * 3600
     assisted_unconfirmed_purge: int = 7 * 24 * 3600
     closed_account_retention: int = 30 * 24 * 3600
@@ -302,6 +303,8 @@ def validate(settings: Settings) -> None:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
             raise SettingsError(f"IDP_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+    if not 0 <= settings.even_answer_seconds <= 5:
+        raise SettingsError("IDP_EVEN_ANSWER_SECONDS: must be between 0 and 5")
     if settings.login_lockout_delay < 0:
         raise SettingsError("IDP_LOGIN_LOCKOUT_DELAY: must be 0 (locked until the window ends) or more")
     if not settings.office_services:
