@@ -195,30 +195,27 @@ def _authenticate(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=accepted, handled=False, auth_data=login)
 
 
+def _serve(recorder, handler_class):
+    """Serve handler_class on a free loopback port (set on the recorder) until the session ends."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    httpd.daemon_threads = True
+    recorder.port = httpd.server_address[1]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield recorder
+    httpd.shutdown()
+    httpd.server_close()
+
+
 @pytest.fixture(scope="session")
 def _sms_endpoint_server():
     endpoint = SmsEndpoint()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _sms_handler(endpoint))
-    httpd.daemon_threads = True
-    endpoint.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield endpoint
-    httpd.shutdown()
-    httpd.server_close()
+    yield from _serve(endpoint, _sms_handler(endpoint))
 
 
 @pytest.fixture(scope="session")
 def _logout_endpoints_server():
     endpoints = LogoutEndpoints()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _logout_handler(endpoints))
-    httpd.daemon_threads = True
-    endpoints.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield endpoints
-    httpd.shutdown()
-    httpd.server_close()
+    yield from _serve(endpoints, _logout_handler(endpoints))
 
 
 @pytest.fixture
