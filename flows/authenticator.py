@@ -1,10 +1,9 @@
 """A TOTP authenticator app as the person's second factor (RFC 6238, pyotp), and the
 recovery codes that stand in for it when the phone with the app is lost.
 
-The TOTP secret must be read back to check a code, so it is stored encrypted with a
-key derived from IDP_SECRET_KEY; recovery codes are only ever compared, so they are
-stored as keyed hashes and shown once. A code is accepted once: the time step it
-belonged to is kept, and a code of that step or an earlier one is refused.
+The TOTP secret is stored sealed (flows/totp.py); recovery codes are only ever
+compared, so they are stored as keyed hashes and shown once. A code is accepted once:
+the time step it belonged to is kept, and a code of that step or an earlier one is refused.
 """
 
 from __future__ import annotations
@@ -15,12 +14,9 @@ import hmac
 import secrets
 from datetime import datetime
 
-import pyotp
-import qrcode
-import qrcode.image.svg
-from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import update
 
+from flows import totp
 from idp.clock import clock, utcnow
 from idp.db import UTCDateTime, db
 from idp.models import Account, audit
@@ -56,16 +52,8 @@ class RecoveryCode(db.Model):
     used_at = db.Column(UTCDateTime, nullable=True)
 
 
-def _fernet() -> Fernet:
-    key = hashlib.sha256(b"lk-idp totp secrets\0" + settings().secret_key.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def _secret(row: Authenticator) -> str | None:
-    try:
-        return _fernet().decrypt(row.secret_encrypted.encode()).decode()
-    except InvalidToken:  # IDP_SECRET_KEY changed: the app must be enrolled again
-        return None
+    return totp.unseal(row.secret_encrypted)  # None: IDP_SECRET_KEY changed, enrol again
 
 
 def _row(account: Account) -> Authenticator | None:
@@ -87,9 +75,9 @@ def start_enrolment(account: Account) -> str:
     row = _row(account)
     if row is not None and row.confirmed_at is not None:
         raise ValueError("already enrolled")
-    secret = pyotp.random_base32()
+    secret = totp.new_secret()
     row = row or Authenticator(account_id=account.id)
-    row.secret_encrypted = _fernet().encrypt(secret.encode()).decode()
+    row.secret_encrypted = totp.seal(secret)
     row.last_step = 0
     db.session.add(row)
     db.session.commit()
@@ -102,39 +90,29 @@ def pending_secret(account: Account) -> str | None:
 
 
 def provisioning_uri(account: Account, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=account.email, issuer_name=ISSUER_NAME)
-
-
-def qr_svg(uri: str) -> bytes:
-    """The otpauth:// URI as an SVG (the qrcode package's path image: no raster library)."""
-    return qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string()
+    return totp.provisioning_uri(secret, account.email, ISSUER_NAME)
 
 
 def qr_data_uri(uri: str) -> str:
     """The QR code for an <img src>: no markup of ours is pasted into the page."""
-    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(uri)).decode()
+    return "data:image/svg+xml;base64," + base64.b64encode(totp.qr_svg(uri)).decode()
 
 
 def _accept(row: Authenticator, code: str) -> bool:
     """True, once, for a right code of the current step or the one before or after."""
     secret = _secret(row)
-    code = (code or "").strip().replace(" ", "")
-    if secret is None or not code.isdigit():
+    step = totp.matching_step(secret, code, clock.time()) if secret else None
+    if step is None:
         return False
-    totp, now = pyotp.TOTP(secret), clock.time()
-    for offset in (-1, 0, 1):
-        step = int(now // totp.interval) + offset
-        if hmac.compare_digest(totp.at(step * totp.interval), code):
-            # Conditional: of two requests with the same code, one moves last_step.
-            claimed = db.session.execute(
-                update(Authenticator)
-                .where(Authenticator.id == row.id, Authenticator.last_step < step)
-                .values(last_step=step)
-                .execution_options(synchronize_session=False)
-            )
-            db.session.commit()
-            return claimed.rowcount == 1
-    return False
+    # Conditional: of two requests with the same code, one moves last_step.
+    claimed = db.session.execute(
+        update(Authenticator)
+        .where(Authenticator.id == row.id, Authenticator.last_step < step)
+        .values(last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return claimed.rowcount == 1
 
 
 def confirm_enrolment(account: Account, code: str) -> list[str] | None:

@@ -62,7 +62,7 @@ def staff_list():
                     "login": account.login,
                     "name": account.full_name,
                     "role": account.role,
-                    "totp_enrolled": account.totp_secret is not None,
+                    "totp_enrolled": account.totp_enrolled,
                     "disabled": account.disabled_at is not None,
                 },
                 ensure_ascii=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from flows import totp
 from flows.office import staff_auth
 from flows.office.models import ADMINISTRATOR
 from idp.db import db
@@ -22,7 +23,9 @@ def ensure() -> tuple[str, str, str]:
     else:
         staff.password_hash = services().passwords.hash(password)
         staff.disabled_at = None
-    if staff.totp_secret is None:
-        staff.totp_secret = staff_auth.new_totp_secret()
     db.session.commit()
-    return LOGIN, password, staff.totp_secret
+    secret = staff_auth.totp_secret(staff)
+    if secret is None:
+        secret = totp.new_secret()
+        staff_auth.enrol(staff, secret)
+    return LOGIN, password, secret

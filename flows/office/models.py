@@ -24,10 +24,14 @@ class StaffAccount(db.Model):
     full_name = db.Column(db.String(200), nullable=False)
     role = db.Column(db.String(20), nullable=False, default=OPERATOR)
     password_hash = db.Column(db.String(255), nullable=False)
-    totp_secret = db.Column(db.String(64), nullable=True)  # set when the authenticator is enrolled
+    totp_secret_sealed = db.Column(db.String(300), nullable=True)  # flows/totp.py; set at enrolment
     totp_last_step = db.Column(db.Integer, nullable=True)  # a code's time step is accepted once
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     disabled_at = db.Column(UTCDateTime, nullable=True)
+
+    @property
+    def totp_enrolled(self) -> bool:
+        return self.totp_secret_sealed is not None
 
     # flows.password_rules reads these to refuse a password equal to the login
     @property

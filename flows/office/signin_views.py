@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from flows import signin_guard
+from flows import signin_guard, totp
 from flows.login import client_ip
 from flows.office import audit, staff_auth, staff_session
 from flows.office.audit import Actor
@@ -53,13 +53,13 @@ def login_submit():
     except StaffSignInRefused as refusal:
         _failed(staff_auth.find_staff(login), refusal.message_key, tried)
         return render_form("office/login.html", form.refuse(refusal.message_key), 401)
-    enrol_secret = None if staff.totp_secret else staff_auth.new_totp_secret()
-    sid = staff_session.start_pending(staff, enrol_secret)
+    enrolling = None if staff.totp_enrolled else totp.seal(totp.new_secret())
+    sid = staff_session.start_pending(staff, enrolling)
     return staff_session.set_cookie(redirect(url_for("staff_signin.code_form")), sid)
 
 
 def _code_page(staff, record, form, status=200):
-    secret = record.get("enrol_secret")
+    secret = totp.unseal(record.get("enrol_secret"))
     enrolment = None
     if secret:
         uri = staff_auth.provisioning_uri(secret, staff.login)
@@ -86,7 +86,7 @@ def code_submit(staff, record):
         _failed(staff, "rate_limited")
         raise
     try:
-        staff_auth.check_code(staff, form.code.data, record.get("enrol_secret"))
+        staff_auth.check_code(staff, form.code.data, totp.unseal(record.get("enrol_secret")))
     except StaffSignInRefused as refusal:
         _failed(staff, refusal.message_key, tried)
         return _code_page(staff, record, form.refuse(refusal.message_key), 401)

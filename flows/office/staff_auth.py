@@ -2,18 +2,15 @@
 
 A code is accepted once: the time step it belongs to is remembered, and a code
 of that step or an earlier one is refused, so a code read over a shoulder is
-useless a moment later. The authenticator is enrolled at the first sign-in.
+useless a moment later. The authenticator is enrolled at the first sign-in; its
+secret is kept sealed (flows/totp.py), as a customer's is.
 """
 
 from __future__ import annotations
 
-import hmac
-
-import pyotp
-import qrcode
-import qrcode.image.svg
 from sqlalchemy import func, update
 
+from flows import totp
 from flows.office.models import StaffAccount
 from idp.clock import clock, utcnow
 from idp.db import db
@@ -49,41 +46,33 @@ def check_password(login: str, password: str) -> StaffAccount:
         raise StaffSignInRefused("staff_bad_credentials")
     if not is_enabled(staff):
         raise StaffSignInRefused("staff_disabled")
+    if staff.totp_enrolled and totp_secret(staff) is None:
+        # Sealed under an IDP_SECRET_KEY since replaced: a password alone must not enrol anew.
+        raise StaffSignInRefused("staff_totp_unreadable")
     if passwords.needs_rehash(staff.password_hash):
         staff.password_hash = passwords.hash(password)
         db.session.commit()
     return staff
 
 
-def new_totp_secret() -> str:
-    return pyotp.random_base32()
+def totp_secret(staff: StaffAccount) -> str | None:
+    """The enrolled authenticator's secret; None means the next sign-in enrols one."""
+    return totp.unseal(staff.totp_secret_sealed)
 
 
 def provisioning_uri(secret: str, login: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=login, issuer_name=TOTP_ISSUER)
+    return totp.provisioning_uri(secret, login, TOTP_ISSUER)
 
 
-def qr_svg(text: str) -> str:
-    """The QR code of `text` as inline SVG (the qrcode package's own vector output)."""
-    return qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
+def qr_svg(uri: str) -> str:
+    """Inline SVG markup (the qrcode package's path image): the console's CSP admits no data: image."""
+    return totp.qr_svg(uri).decode()
 
 
-def matching_step(secret: str, code: str, now: float) -> int | None:
-    """The time step (previous, current or next) whose code this is, or None."""
-    totp = pyotp.TOTP(secret)
-    candidate = "".join((code or "").split())
-    current = int(now // totp.interval)
-    for step in (current - 1, current, current + 1):
-        if hmac.compare_digest(totp.generate_otp(step), candidate):
-            return step
-    return None
-
-
-def check_code(staff: StaffAccount, code: str, secret: str | None = None) -> None:
-    """Accept a TOTP code once for this staff account (secret: one being enrolled now)."""
-    enrolling = secret is not None
-    secret = secret or staff.totp_secret
-    step = matching_step(secret, code, clock.time()) if secret else None
+def check_code(staff: StaffAccount, code: str, enrolling: str | None = None) -> None:
+    """Accept a TOTP code once for this staff account (`enrolling`: the secret being enrolled now)."""
+    secret = enrolling or totp_secret(staff)
+    step = totp.matching_step(secret, code, clock.time()) if secret else None
     if step is None:
         raise StaffSignInRefused("staff_bad_code")
     # One statement: of two requests with the same code, one moves the step forward.
@@ -91,16 +80,25 @@ def check_code(staff: StaffAccount, code: str, secret: str | None = None) -> Non
         update(StaffAccount)
         .where(StaffAccount.id == staff.id)
         .where((StaffAccount.totp_last_step.is_(None)) | (StaffAccount.totp_last_step < step))
-        .values(totp_last_step=step, totp_secret=secret)
+        .values(totp_last_step=step)
     )
     if enrolling:
-        statement = statement.where(StaffAccount.totp_secret.is_(None))
+        statement = statement.where(StaffAccount.totp_secret_sealed.is_(None)).values(
+            totp_secret_sealed=totp.seal(enrolling)
+        )
     used = db.session.execute(statement)
     if used.rowcount != 1:
         db.session.rollback()
         raise StaffSignInRefused("staff_bad_code")
     db.session.commit()
     db.session.refresh(staff)
+
+
+def enrol(staff: StaffAccount, secret: str) -> None:
+    """Put an authenticator in force without a sign-in (the development account); commits."""
+    staff.totp_secret_sealed = totp.seal(secret)
+    staff.totp_last_step = None
+    db.session.commit()
 
 
 def create(login: str, full_name: str, role: str, password: str) -> StaffAccount:
@@ -123,6 +121,6 @@ def disable(staff: StaffAccount) -> None:
 
 def reset_totp(staff: StaffAccount) -> None:
     """The next sign-in enrols a new authenticator."""
-    staff.totp_secret = None
+    staff.totp_secret_sealed = None
     staff.totp_last_step = None
     db.session.commit()

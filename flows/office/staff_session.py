@@ -54,7 +54,8 @@ def _record() -> tuple[str | None, dict | None]:
 
 
 def start_pending(staff: StaffAccount, enrol_secret: str | None) -> str:
-    """After the right password: a short record that waits for the TOTP code."""
+    """After the right password: a short record that waits for the TOTP code
+    (and holds, sealed, the secret being enrolled, if this is the first sign-in)."""
     sid = secrets.token_urlsafe(32)
     record = {"staff_id": staff.id, "stage": "code", "enrol_secret": enrol_secret}
     store().set_json(_key(sid), record, PENDING_TTL)

@@ -8,10 +8,10 @@ from html import unescape
 import pyotp
 import pytest
 
+from flows import totp
 from flows.office import staff_auth
 from flows.office.models import StaffAuditRecord
 from idp.clock import clock
-from idp.db import db
 from tests.flows.conftest import outbox, post_form, sign_in  # noqa: F401  (the flows fixtures, shared)
 
 STAFF_PASSWORD = "Клиентский-офис-2026"
@@ -33,8 +33,8 @@ def make_staff(app):
             staff = staff_auth.create(login, f"Сотрудник {login}", role, STAFF_PASSWORD)
             secret = None
             if enrolled:
-                secret = staff.totp_secret = staff_auth.new_totp_secret()
-                db.session.commit()
+                secret = totp.new_secret()
+                staff_auth.enrol(staff, secret)
             return {"id": staff.id, "login": login, "password": STAFF_PASSWORD, "secret": secret}
 
     return make

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from flows.office import staff_auth
 from flows.office.models import StaffAccount
-from idp.db import db
 from tests.office.conftest import STAFF_PASSWORD, enter_password
 
 
@@ -39,11 +39,10 @@ def test_create_list_disable_and_reset_totp(app, client):
     with app.app_context():
         staff = StaffAccount.query.one()
         assert staff.password_hash.startswith("$argon2id$")
-        staff.totp_secret = "JBSWY3DPEHPK3PXP"
-        db.session.commit()
+        staff_auth.enrol(staff, "JBSWY3DPEHPK3PXP")
     assert run(app, "reset-totp", "ivanova").exit_code == 0
     with app.app_context():
-        assert StaffAccount.query.one().totp_secret is None
+        assert not StaffAccount.query.one().totp_enrolled
     assert run(app, "disable", "ivanova").exit_code == 0
     assert json.loads(run(app, "list").output)["disabled"] is True
     refused = enter_password(client, {"login": "ivanova", "password": STAFF_PASSWORD})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.office import staff_auth
 from flows.office.models import StaffAccount
 from idp.clock import clock
 from idp.db import db
@@ -22,7 +23,9 @@ def test_first_sign_in_enrols_the_authenticator_with_a_qr_code(app, client, make
     assert cookie is not None and cookie.http_only and cookie.same_site == "Strict"
     assert client.get("/staff/applicants").status_code == 200
     with app.app_context():
-        assert db.session.get(StaffAccount, staff["id"]).totp_secret == secret
+        stored = db.session.get(StaffAccount, staff["id"])
+        assert secret not in stored.totp_secret_sealed  # kept sealed
+        assert staff_auth.totp_secret(stored) == secret
     assert audit_actions(app) == ["staff.signed_in"]
 
 
@@ -131,3 +134,19 @@ def test_operators_cannot_open_the_audit_supervisors_can(app, operator, make_sta
     csv = supervisor.get("/staff/audit.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert csv.get_data(as_text=True).splitlines()[0] == "at,actor,ip_address,action,account_sub,details"
+
+
+def test_a_secret_sealed_under_another_key_waits_for_an_administrator(app, client, make_staff):
+    staff = make_staff()
+    with app.app_context():
+        stored = db.session.get(StaffAccount, staff["id"])
+        stored.totp_secret_sealed = "sealed-with-a-key-since-replaced"
+        db.session.commit()
+    refused = enter_password(client, staff)  # a password alone never enrols over an authenticator
+    assert refused.status_code == 401 and MESSAGES["staff_totp_unreadable"] in text(refused)
+    assert app.test_cli_runner().invoke(args=["staff", "reset-totp", staff["login"]]).exit_code == 0
+    assert enter_password(client, staff).status_code == 302
+    secret = enrolment_secret(client)
+    assert enter_code(client, totp_now(secret)).status_code == 302
+    with app.app_context():
+        assert staff_auth.totp_secret(db.session.get(StaffAccount, staff["id"])) == secret

@@ -27,7 +27,7 @@ def test_an_administrator_disables_a_colleague_who_is_out_at_once(app, operator,
     post_form(admin, "/staff/team", f"/staff/team/{colleague['id']}/reset-totp", {})
     with app.app_context():
         account = db.session.get(StaffAccount, colleague["id"])
-        assert account.disabled_at is not None and account.totp_secret is None
+        assert account.disabled_at is not None and not account.totp_enrolled
         rows = StaffAuditRecord.query.filter(StaffAuditRecord.action.like("staff.%")).all()
         changes = [
             (r.actor, r.action, r.details) for r in rows if r.action in ("staff.disabled", "staff.totp_reset")
