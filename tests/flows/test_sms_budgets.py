@@ -90,6 +90,8 @@ def test_the_per_network_budget_counts_a_24_together(app, client, budgets, spent
     assert spent_metric("network-hour") == before + 1
     assert _register(client, 11, address="203.0.114.1").status_code == 302
     assert _sms_sent(app) == settings.sms_per_network_hour + 1
+    clock.advance(HOUR + 1)
+    assert _register(client, 12, address="203.0.113.201").status_code == 302
 
 
 def test_networks_are_a_24_or_a_64():
@@ -109,6 +111,8 @@ def test_the_per_prefix_budget(app, client, budgets, spent_metric):
     assert spent_metric("prefix-hour") == before + 1
     assert _register(client, 11, address="192.0.51.1", prefix="926").status_code == 302
     assert _sms_sent(app) == settings.sms_per_prefix_hour + 1
+    clock.advance(HOUR + 1)
+    assert _register(client, 12, address="192.0.52.1").status_code == 302
 
 
 def test_the_global_budget_stops_sending_and_tells_operators(app, client, budgets, spent_metric, caplog):
