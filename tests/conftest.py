@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from idp.app import create_app
 from idp.clock import clock, utcnow
 from idp.db import db
-from idp.settings import load_settings
-from tests import backends
-
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
-CONFIDENTIAL = {"client_id": "rp-confidential", "client_secret": "rp-secret-0123456789abcdef"}
-PUBLIC = {"client_id": "rp-public"}
-# the office CRM (client_credentials, scope office:applicants) and a machine client without that scope
-OFFICE_CRM = {"client_id": "office-crm", "client_secret": "office-crm-secret-0123456789"}
-OTHER_MACHINE = {"client_id": "other-machine", "client_secret": "other-machine-secret-0123456789"}
-RP_CALLBACK = "https://rp.example/cb"
-RP_LOGOUT = "https://rp.example/bye"
-# Two relying parties sharing one sign-in, each with a back-channel logout endpoint
-# (tests/fixtures_delivery.py): the site may ask for offline_access, the portal may not.
-SITE = {
-    "client_id": "rp-site",
-    "client_secret": "rp-site-secret-0123456789",
-    "callback": "https://site.example/cb",
-}
-PORTAL = {
-    "client_id": "rp-portal",
-    "client_secret": "rp-portal-secret-0123456789",
-    "callback": "https://portal.example/cb",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from idp.models import Account
+from idp.oidc.clients import load_into_db
+from tests.support import backends
+from tests.support.config import clients_toml, make_settings
+from tests.support.net import free_port
+from tests.support.outbox import Outbox
+from tests.support.pages import post_form
+from tests.support.registration import PERSON
 
 
 @pytest.fixture(scope="session")
@@ -58,94 +37,12 @@ def server_port():
 @pytest.fixture(scope="session")
 def clients_file(tmp_path_factory, server_port, _logout_endpoints_server):
     path = Path(tmp_path_factory.mktemp("clients")) / "clients.toml"
-    path.write_text(
-        f"""
-[[client]]
-client_id = "{CONFIDENTIAL["client_id"]}"
-client_secret = "{CONFIDENTIAL["client_secret"]}"
-token_endpoint_auth_method = "client_secret_basic"
-redirect_uris = ["{RP_CALLBACK}", "http://127.0.0.1:{server_port}/demo/callback"]
-post_logout_redirect_uris = ["{RP_LOGOUT}"]
-
-[[client]]
-client_id = "{PUBLIC["client_id"]}"
-token_endpoint_auth_method = "none"
-redirect_uris = ["{RP_CALLBACK}"]
-post_logout_redirect_uris = ["{RP_LOGOUT}"]
-
-[[client]]
-client_id = "demo"
-client_secret = "dev-secret-demo-change-me"
-token_endpoint_auth_method = "client_secret_post"
-redirect_uris = ["http://127.0.0.1:{server_port}/demo/callback"]
-post_logout_redirect_uris = ["http://127.0.0.1:{server_port}/demo"]
-
-[[client]]
-client_id = "{SITE["client_id"]}"
-client_secret = "{SITE["client_secret"]}"
-redirect_uris = ["{SITE["callback"]}"]
-backchannel_logout_uri = "{_logout_endpoints_server.url("site")}"
-scope = "openid profile offline_access"
-
-[[client]]
-client_id = "{PORTAL["client_id"]}"
-client_secret = "{PORTAL["client_secret"]}"
-redirect_uris = ["{PORTAL["callback"]}"]
-backchannel_logout_uri = "{_logout_endpoints_server.url("portal")}"
-scope = "openid profile"
-
-# A relying party on a real host: in development its logout goes to /dev/outbox only.
-[[client]]
-client_id = "rp-remote"
-client_secret = "rp-remote-secret-0123456789"
-redirect_uris = ["{RP_CALLBACK}"]
-backchannel_logout_uri = "https://rp.example/backchannel-logout"
-
-[[client]]
-client_id = "{OFFICE_CRM["client_id"]}"
-client_secret = "{OFFICE_CRM["client_secret"]}"
-grant_types = ["client_credentials"]
-scope = "office:applicants"
-
-[[client]]
-client_id = "{OTHER_MACHINE["client_id"]}"
-client_secret = "{OTHER_MACHINE["client_secret"]}"
-grant_types = ["client_credentials"]
-scope = "reports:read"
-"""
-    )
+    path.write_text(clients_toml(server_port, _logout_endpoints_server.url))
     return str(path)
-
-
-def setting_values(backend, server_port, clients_file, **overrides) -> dict:
-    """The settings every test app runs with, as field name → value."""
-    values = dict(
-        env="development",
-        issuer=f"http://127.0.0.1:{server_port}",
-        secret_key=TEST_SECRET,
-        database_url=backend.database_url,
-        redis_url=backend.redis_url,
-        store_prefix=backend.store_prefix,
-        clients_file=clients_file,
-        argon2_time_cost=1,
-        argon2_memory_cost=8192,
-        delivery_in_process=False,
-        even_answer_seconds=0,  # held answers are timed where it matters (tests/flows/test_enumeration.py)
-    )
-    values.update(overrides)
-    return values
-
-
-def make_settings(backend, server_port, clients_file, **overrides):
-    return load_settings(environ={}, **setting_values(backend, server_port, clients_file, **overrides))
 
 
 @pytest.fixture(scope="session")
 def app(backend, server_port, clients_file):
-    from flask_migrate import upgrade
-
-    from idp.oidc.clients import load_into_db
-
     application = create_app(make_settings(backend, server_port, clients_file))
     with application.app_context():
         upgrade()
@@ -204,8 +101,6 @@ def client(app):
 @pytest.fixture
 def make_account(app):
     """An activated account with a known password."""
-    from idp.models import Account
-
     counter = iter(range(10_000))
 
     def make(password="Верный-пароль-2026", **fields):
@@ -237,6 +132,37 @@ def make_account(app):
     return make
 
 
-# ops: every log record of the session is checked for personal data and secrets at the end.
-# delivery: the SMS gateway and SMTP server fixtures (tests/fixtures_delivery.py).
-pytest_plugins = ["tests.ops.leak_guard", "tests.fixtures_delivery"]
+@pytest.fixture
+def outbox(app):
+    """What the delivery worker would send, read from the outbox table."""
+    return Outbox(app)
+
+
+@pytest.fixture
+def register(client):
+    """Submit the registration form with the standard person, changed by keyword arguments."""
+
+    def submit(ia=None, **changes):
+        data = {**PERSON, **changes}
+        data = {k: v for k, v in data.items() if v is not None}
+        if ia:
+            data["ia"] = ia
+        return post_form(client, "/register", "/register", data)
+
+    return submit
+
+
+@pytest.fixture
+def sign_in(client):
+    def submit(login, password, ia=None):
+        data = {"login": login, "password": password}
+        if ia:
+            data["ia"] = ia
+        return post_form(client, "/login", "/login", data)
+
+    return submit
+
+
+# leak_guard: every log record of the session is checked for personal data and secrets at the end.
+# delivery: the SMS gateway and SMTP server fixtures.
+pytest_plugins = ["tests.support.leak_guard", "tests.support.delivery"]

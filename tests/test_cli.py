@@ -12,8 +12,8 @@ import requests
 
 from idp.clock import clock
 from idp.db import db
-from idp.models import Client
-from tests.conftest import free_port
+from idp.models import Account, Client, SigningKey
+from tests.support.net import free_port
 
 
 def test_clients_add_rotate_remove(app):
@@ -70,8 +70,6 @@ def test_key_rotation_publishes_ahead_and_keeps_the_old_key(app, client):
         assert before not in {k["kid"] for k in client.get("/jwks.json").json["keys"]}
     clock.reset()
     with app.app_context():
-        from idp.models import SigningKey
-
         SigningKey.query.filter_by(kid=new_kid).delete()
         SigningKey.query.update({SigningKey.retired_at: None})
         db.session.commit()
@@ -96,8 +94,6 @@ def test_accounts_create(app):
         ]
     )
     assert result.exit_code == 0, result.output
-    from idp.models import Account
-
     with app.app_context():
         account = Account.query.filter_by(email="cli@example.ru").one()
         assert account.phone == "+79161234567"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from idp.cpus import usable_cores
-from tests.conftest import make_settings
+from tests.support.config import make_settings
 
 
 def test_without_a_quota_the_affinity_mask_counts(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browserless import Person
+from tests.support.browserless import Person
 
 
 def test_demo_round_trip(live_server, make_account):

@@ -10,7 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import CONFIDENTIAL
+from flows.delivery.outbox import OutboxMessage
+from idp.db import db
+from idp.models import Account
+from tests.support.config import CONFIDENTIAL
 
 HOSTILE = [
     "",
@@ -132,10 +135,6 @@ def _routes(app) -> list[tuple[str, str]]:
 
 
 def _facts(app) -> tuple[int, ...]:
-    from flows.delivery.outbox import OutboxMessage
-    from idp.db import db
-    from idp.models import Account
-
     with app.app_context():
         return (
             Account.query.count(),

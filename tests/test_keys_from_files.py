@@ -6,7 +6,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from idp.app import create_app
-from tests.conftest import make_settings
+from tests.support.config import make_settings
 
 
 def test_pem_files_are_published_and_used(tmp_path, backend, server_port, clients_file, app):

@@ -5,9 +5,13 @@ between single modules that those package-level contracts cannot see."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import grimp
 
 PACKAGES = ("idp", "flows", "consent")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cycles(graph) -> list[list[str]]:
@@ -62,3 +66,45 @@ def test_the_cycle_finder_finds_a_cycle():
     graph.add_import(importer="b", imported="a")
     graph.add_import(importer="b", imported="c")
     assert _cycles(graph) == [["a", "b"]]
+
+
+def test_tests_share_helpers_only_through_tests_support():
+    graph = grimp.build_graph("tests")
+    borrowed = {
+        (importer, imported)
+        for importer in graph.modules
+        if not importer.startswith("tests.support")
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if imported.startswith("tests.") and not imported.startswith("tests.support")
+    }
+    assert borrowed == set()
+
+
+def _unexplained_imports_in_functions(source: str) -> list[int]:
+    """Line numbers of imports inside functions with no comment on their line or the one above."""
+    lines = source.splitlines()
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                here, above = lines[node.lineno - 1], lines[node.lineno - 2]
+                if "#" not in here and not above.strip().startswith("#"):
+                    found.append(node.lineno)
+    return found
+
+
+def test_imports_inside_functions_say_why():
+    unexplained = {
+        str(path.relative_to(ROOT)): lines
+        for folder in (*PACKAGES, "tests")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if (lines := _unexplained_imports_in_functions(path.read_text(encoding="utf-8")))
+    }
+    assert unexplained == {}
+
+
+def test_the_import_check_sees_an_unexplained_one():
+    source = "def f():\n    import json\n\n\ndef g():\n    import os  # only here: why\n"
+    assert _unexplained_imports_in_functions(source) == [2]

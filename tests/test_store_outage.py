@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from idp.app import create_app
-from tests.conftest import CONFIDENTIAL, free_port, make_settings
+from tests.support.config import CONFIDENTIAL, make_settings
+from tests.support.net import free_port
 
 
 @pytest.fixture
@@ -41,6 +44,4 @@ def test_userinfo_answers_temporarily_unavailable(app_without_store):
 
 
 def _csrf(page):
-    import re
-
     return re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)

@@ -21,8 +21,8 @@ from pypdf import PdfReader
 
 from flows.office import staff_auth
 from idp.clock import clock
-from tests.browser.applicant_steps import confirm_activate_and_return, sms_code
-from tests.conftest import CONFIDENTIAL
+from tests.support.applicant_steps import confirm_activate_and_return, sms_code
+from tests.support.config import CONFIDENTIAL
 
 pytestmark = pytest.mark.browser
 

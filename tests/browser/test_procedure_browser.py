@@ -15,8 +15,8 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.browser.applicant_steps import confirm_activate_and_return, sms_code
-from tests.conftest import CONFIDENTIAL
+from tests.support.applicant_steps import confirm_activate_and_return, sms_code
+from tests.support.config import CONFIDENTIAL
 
 pytestmark = pytest.mark.browser
 

@@ -1,49 +1,22 @@
-"""Fixtures for consents: signed-in browsers, recorded registrations, a newer published text."""
+"""Fixtures for consents: recorded registrations, a newer published text."""
 
 from __future__ import annotations
 
-import base64
-import re
 import shutil
-from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, urlparse
+from datetime import UTC, timedelta
 
 import pytest
 
 from consent import catalogue
-from idp.clock import clock, utcnow
+from consent.records import record
+from idp.clock import utcnow
 from idp.db import db
-from tests.conftest import CONFIDENTIAL, RP_CALLBACK
-
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    return CSRF.search(html).group(1)
-
-
-def post_form(client, page_url: str, action_url: str, data: dict, **kwargs):
-    """Submit a form the way a browser does: load the page, send its csrf_token back."""
-    token = csrf_of(client.get(page_url, headers={"User-Agent": BROWSER}).get_data(as_text=True))
-    return client.post(
-        action_url, data={"csrf_token": token, **data}, headers={"User-Agent": BROWSER}, **kwargs
-    )
-
-
-def sign_in(client, account, ia: str | None = None):
-    data = {"login": account["email"], "password": account["password"]}
-    if ia:
-        data["ia"] = ia
-    response = post_form(client, "/login", "/login", data)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
+from tests.support.consent import BROWSER
 
 
 @pytest.fixture
 def registered(app, make_account):
     """An activated account whose registration recorded all three consents (version 2026-01, on the web)."""
-    from consent.records import record
 
     def make(**fields):
         account = make_account(**fields)
@@ -80,44 +53,3 @@ def publish_version(monkeypatch, tmp_path):
         return catalogue.version(kind, version)
 
     return publish
-
-
-def authorize_url(scope="openid consents", **extra) -> str:
-    from urllib.parse import urlencode
-
-    params = {
-        "client_id": CONFIDENTIAL["client_id"],
-        "response_type": "code",
-        "scope": scope,
-        "redirect_uri": RP_CALLBACK,
-        "state": "st-1",
-        "nonce": "n-1",
-        **extra,
-    }
-    return "/authorize?" + urlencode(params)
-
-
-def follow_to_callback(client, response, limit=10):
-    """Follow the provider's redirects until it answers the relying party; the callback's query."""
-    for _ in range(limit):
-        assert response.status_code in (302, 303), response.get_data(as_text=True)
-        location = response.headers["Location"]
-        if location.startswith(RP_CALLBACK):
-            return {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}
-        response = client.get(location, headers={"User-Agent": BROWSER})
-    raise AssertionError("no answer to the relying party")
-
-
-def exchange_code(client, code: str) -> dict:
-    basic = base64.b64encode(f"{CONFIDENTIAL['client_id']}:{CONFIDENTIAL['client_secret']}".encode()).decode()
-    response = client.post(
-        "/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": RP_CALLBACK},
-        headers={"Authorization": f"Basic {basic}"},
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.json
-
-
-def at(seconds_from_now: float = 0) -> datetime:
-    return datetime.fromtimestamp(clock.time() + seconds_from_now, tz=UTC)

@@ -2,9 +2,10 @@ from consent.claims import consents_claim
 from consent.records import ConsentRecord
 from idp.db import db
 from idp.models import Account, AuditEvent, RefreshToken
-from tests.consent.conftest import (
+from tests.support.consent import (
     BROWSER,
     authorize_url,
+    csrf_of,
     exchange_code,
     follow_to_callback,
     post_form,
@@ -55,8 +56,6 @@ def test_consent_forms_need_the_csrf_token_and_a_session(app, client, registered
     account = registered()
     assert client.post("/account/consents/mailing/withdraw").status_code == 400
     token_page = client.get("/login").get_data(as_text=True)
-    from tests.consent.conftest import csrf_of
-
     response = client.post("/account/consents/mailing/withdraw", data={"csrf_token": csrf_of(token_page)})
     assert "/login" in response.headers["Location"]
     assert len(_mailing_records(app, account)) == 1

@@ -5,7 +5,7 @@ from flask import render_template_string
 
 from consent import catalogue, offer
 from consent.catalogue import TEXTS_DIR, UnknownConsent
-from tests.consent.conftest import at
+from tests.support.consent import at
 
 
 def test_three_kinds_two_mandatory():

@@ -6,7 +6,7 @@ from consent.claims import consents_claim
 from consent.records import record
 from idp.clock import clock
 from idp.db import db
-from tests.consent.conftest import BROWSER, authorize_url, exchange_code, follow_to_callback, sign_in
+from tests.support.consent import BROWSER, authorize_url, exchange_code, follow_to_callback, sign_in
 
 
 def _web(account_id, kind, granted):

@@ -13,8 +13,8 @@ from joserfc.jwk import KeySet
 
 from consent.records import record
 from idp.db import db
-from tests.browserless import Person, redirect_params
-from tests.conftest import CONFIDENTIAL, RP_CALLBACK
+from tests.support.browserless import Person, redirect_params
+from tests.support.config import CONFIDENTIAL, RP_CALLBACK
 
 DOCUMENTED_KEYS = {"granted", "version", "at", "channel"}
 

@@ -5,7 +5,7 @@ from flows.closure import close_account, erase_closed_accounts
 from idp.clock import clock, utcnow
 from idp.db import db
 from idp.models import Account, AuditEvent, RefreshToken
-from tests.consent.conftest import BROWSER
+from tests.support.consent import BROWSER
 
 
 def _history(app, account, now_step=60):

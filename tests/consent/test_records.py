@@ -4,7 +4,8 @@ from sqlalchemy import delete, update
 from consent import catalogue, offer
 from consent.records import ConsentRecord, ConsentRecordImmutable, MissingEvidence, anonymise, record
 from idp.db import db
-from tests.consent.conftest import BROWSER, at
+from idp.models import Account
+from tests.support.consent import BROWSER, at
 
 
 def test_a_web_grant_is_one_record_with_its_evidence(app, make_account):
@@ -125,8 +126,6 @@ def test_anonymising_clears_only_whose_and_from_where(app, one_record):
 
 
 def test_deleting_an_account_anyhow_anonymises_its_records(app, one_record):
-    from idp.models import Account
-
     account, record_id = one_record
     with app.app_context():
         # A bulk DELETE, as a purge does: no ORM hook runs, the database still anonymises.

@@ -7,14 +7,7 @@ from idp.db import db
 from idp.models import Account
 from idp.oidc import policy
 from idp.sessions.sso_session import SsoSession
-from tests.consent.conftest import (
-    BROWSER,
-    at,
-    authorize_url,
-    follow_to_callback,
-    post_form,
-    sign_in,
-)
+from tests.support.consent import BROWSER, at, authorize_url, follow_to_callback, post_form, sign_in
 
 NEW_TEXT = (
     "Согласие на передачу и обработку персональных данных, редакция 2.\n\nДобавлен сайт utp.rossetimr.ru.\n"

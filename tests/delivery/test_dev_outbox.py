@@ -8,7 +8,7 @@ from flows.delivery.outbox import enqueue_email, enqueue_sms
 from flows.delivery.worker import deliver_due
 from idp.db import db
 from idp.settings import SettingsError
-from tests.conftest import make_settings
+from tests.support.config import make_settings
 
 PHONE = "+79161234567"
 LINK = "http://127.0.0.1:8000/activate?t=AbC123&x=1"

@@ -15,8 +15,8 @@ from cryptography.x509.oid import NameOID
 
 from flows.delivery.errors import DeliveryFailed
 from flows.delivery.mail import SmtpMailer
-from tests.conftest import free_port
-from tests.fixtures_delivery import MAIL_FROM, SMTP_LOGIN, RecordingSmtp
+from tests.support.delivery import MAIL_FROM, SMTP_LOGIN, RecordingSmtp
+from tests.support.net import free_port
 
 TO = "maria.ivanova@example.ru"
 SUBJECT = "Активация личного кабинета — Россети Московский регион"

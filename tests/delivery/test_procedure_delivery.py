@@ -10,7 +10,8 @@ import re
 
 from idp.clock import clock
 from idp.web.messages import EMAIL_SUBJECTS, MESSAGES
-from tests.flows.conftest import PERSON, PHONE_E164, csrf_token, path_of, post_form, text
+from tests.support.pages import csrf_token, path_of, post_form, text
+from tests.support.registration import PERSON, PHONE_E164
 
 BASE = 10.0  # delivery_backoff_seconds of delivery_app
 

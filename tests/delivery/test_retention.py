@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flows.delivery.outbox import OutboxMessage, forget, purge_finished
+from flows.delivery.worker import record_failure, record_sent
 from idp.clock import clock
 from idp.db import db
 
@@ -67,8 +68,6 @@ def test_worker_pass_purges_old_messages(queue, deliver, delivery_app, sms_endpo
 
 @pytest.mark.parametrize("outcome", ["sent", "failed"])
 def test_a_message_erased_while_it_is_being_sent_is_no_error(queue, delivery_app, outcome):
-    from flows.delivery.worker import record_failure, record_sent
-
     message_id = queue.sms(PHONE, "Пароль: 111222")
     with delivery_app.app_context():
         sending = db.session.get(OutboxMessage, message_id)

@@ -10,10 +10,11 @@ import pytest
 
 from flows.delivery.errors import DeliveryFailed
 from flows.delivery.sms import HttpSms
-from flows.delivery.worker import backoff_delay, deliver_due
+from flows.delivery.worker import backoff_delay, claim, deliver_due
 from idp.clock import clock
-from tests.conftest import free_port
-from tests.fixtures_delivery import SMS_TOKEN
+from tests.support.delivery import SMS_TOKEN
+from tests.support.metrics import scrape, value
+from tests.support.net import free_port
 
 PHONE = "+79161234567"
 TEXT = "Пароль для входа в личный кабинет: 482915"
@@ -154,8 +155,6 @@ def test_two_workers_send_each_message_exactly_once(queue, delivery_app, sms_end
 
 
 def test_a_claim_held_by_a_live_worker_is_left_alone(queue, deliver, delivery_app, sms_endpoint):
-    from flows.delivery.worker import claim
-
     message_id = queue.sms(PHONE, TEXT)
     with delivery_app.app_context():
         assert claim(message_id, clock.now(), lease=60)
@@ -168,8 +167,6 @@ def test_a_claim_held_by_a_live_worker_is_left_alone(queue, deliver, delivery_ap
 
 
 def test_queued_sent_and_failed_messages_are_counted(queue, deliver, delivery_app, sms_endpoint):
-    from tests.ops.test_metrics import scrape, value
-
     def counted(outcome):
         return value(
             scrape(delivery_app.test_client()), "lkidp_messages_total", channel="sms", outcome=outcome

@@ -6,8 +6,8 @@ from flows.delivery.outbox import enqueue_sms
 from flows.delivery.worker import stop_in_process
 from idp.app import create_app
 from idp.db import db
-from tests.conftest import make_settings
-from tests.fixtures_delivery import delivery_overrides
+from tests.support.config import make_settings
+from tests.support.delivery import delivery_overrides
 
 PHONE = "+79161234567"
 

@@ -8,7 +8,7 @@ import threading
 import requests
 
 from idp.models import Account
-from tests.flows.conftest import PERSON
+from tests.support.registration import PERSON
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

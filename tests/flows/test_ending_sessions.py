@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from tests.browserless import Person, redirect_params
-from tests.conftest import SITE
-from tests.flows.conftest import NEW_PASSWORD
-from tests.oidc.relying_party import RelyingParty
+from tests.support.browserless import Person, redirect_params
+from tests.support.config import SITE
+from tests.support.registration import NEW_PASSWORD
+from tests.support.relying_party import RelyingParty
 
 SID_FIELD = re.compile(r'name="sid" value="([0-9a-f]+)"')
 

@@ -10,8 +10,10 @@ import time
 
 import pytest
 
+from flows import sms_password
 from idp.clock import clock
-from tests.flows.conftest import PERSON
+from idp.settings import Settings
+from tests.support.registration import PERSON
 
 CSRF = re.compile(r'name="csrf_token" value="[^"]+"')
 KINDS = ("existing", "waiting", "unknown")
@@ -86,8 +88,6 @@ def test_recovery_for_the_e_mail_then_the_phone_does_not_link_them(app, make_acc
 
 
 def test_recovery_never_spends_the_phones_daily_cap(app, make_account, outbox):
-    from flows import sms_password
-
     account = make_account()
     client = app.test_client()
     for n in range(app.extensions["idp"].settings.sms_daily_cap + 2):
@@ -107,8 +107,6 @@ def test_each_answer_takes_the_same_time(app, make_account, register, action, mo
     """Interleaved tries, a fresh login of each kind and a fresh address every round (so that no
     limit or cooldown is what is measured); the medians of the kinds within 20 % of each other.
     Answers are held as in production (the suite's other tests do not wait)."""
-    from idp.settings import Settings
-
     services = app.extensions["idp"]
     monkeypatch.setattr(
         services, "settings", services.settings.replace(even_answer_seconds=Settings.even_answer_seconds)

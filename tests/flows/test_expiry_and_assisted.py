@@ -13,7 +13,8 @@ from idp.clock import clock
 from idp.db import db
 from idp.models import Account, AuditEvent
 from idp.web.messages import MESSAGES
-from tests.flows.conftest import PERSON, PHONE_E164, post_form, text
+from tests.support.pages import post_form, text
+from tests.support.registration import PERSON, PHONE_E164
 
 DAY = 24 * 3600
 

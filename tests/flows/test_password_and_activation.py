@@ -9,8 +9,10 @@ import pytest
 from idp.clock import clock
 from idp.models import Account, AuditEvent
 from idp.web.messages import MESSAGES, message
-from tests.conftest import RP_CALLBACK
-from tests.flows.conftest import NEW_PASSWORD, PERSON, csrf_token, post_form, start_authorization, text
+from tests.support.config import RP_CALLBACK
+from tests.support.oidc import start_authorization
+from tests.support.pages import csrf_token, post_form, text
+from tests.support.registration import NEW_PASSWORD, PERSON, activate, change_password
 
 LOGIN = PERSON["email"]
 
@@ -26,18 +28,6 @@ def confirmed(client, register, sign_in, outbox):
         return response.headers["Location"]
 
     return go
-
-
-def change_password(client, new=NEW_PASSWORD, confirm=None, ia=None):
-    data = {"new_password": new, "confirm_password": new if confirm is None else confirm}
-    if ia:
-        data["ia"] = ia
-    return post_form(client, "/password/change", "/password/change", data)
-
-
-def activate(client, path):
-    """Press «Активировать Личный кабинет» (the CSRF token belongs to the browser session)."""
-    return client.post(path, data={"csrf_token": csrf_token(client, "/login")})
 
 
 def test_password_mismatch(client, confirmed):

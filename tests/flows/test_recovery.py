@@ -6,7 +6,7 @@ import re
 
 from idp.clock import clock
 from idp.web.messages import MESSAGES
-from tests.flows.conftest import post_form, text
+from tests.support.pages import post_form, text
 
 
 def _sms_code(outbox, phone):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from consent.records import ConsentRecord
+from idp.clock import clock
 from idp.models import Account
 from idp.web.messages import MESSAGES
-from tests.flows.conftest import PERSON, PHONE_E164, csrf_token, text
+from tests.support.pages import csrf_token, text
+from tests.support.registration import PERSON, PHONE_E164
 
 
 def test_sign_in_page_links_to_registration(client):
@@ -144,8 +146,6 @@ def test_duplicate_phone_notifies_the_phone_owner(app, make_account, register, o
 
 
 def test_expired_registration_frees_the_email_at_once(app, register, outbox):
-    from idp.clock import clock
-
     register()
     clock.advance(24 * 3600 + 1)
     assert register(phone="+79167654321").status_code == 302

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests.flows.conftest import PERSON
-from tests.flows.test_password_and_activation import activate, change_password
-from tests.ops.test_metrics import scrape, value
+from tests.support.metrics import scrape, value
+from tests.support.registration import PERSON, activate, change_password
 
 
 def test_registration_stages_are_counted(client, register, sign_in, outbox):

@@ -9,8 +9,8 @@ from flows.authenticator import Authenticator, RecoveryCode
 from idp.clock import clock
 from idp.db import db
 from idp.models import Account
-from tests.browserless import Person
-from tests.second_factor_helpers import SECRET, app_code, enrol
+from tests.support.browserless import Person
+from tests.support.second_factors import SECRET, app_code, enrol
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.flows.conftest import post_form
+from tests.support.pages import post_form
 
 
 def cookie_of(client) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account
 from idp.store.ratelimit import RateLimited
-from tests.flows.conftest import post_form, text
+from tests.support.pages import post_form, text
 
 PAGES = ["/account", "/password/change", "/stepup", "/consents/update", "/account/close?kind=pd_processing"]
 

@@ -8,7 +8,7 @@ import pytest
 
 from idp.clock import clock
 from idp.web.messages import EMAIL_SUBJECTS
-from tests.flows.conftest import text
+from tests.support.pages import text
 
 ATTACKER = "203.0.113.66"
 OWNER = "198.51.100.7"

@@ -7,10 +7,13 @@ import re
 
 import pytest
 
+from flows.delivery.outbox import OutboxMessage
 from idp.clock import clock
 from idp.store import ratelimit
 from idp.web.messages import MESSAGES
-from tests.flows.conftest import PERSON, text
+from tests.support.metrics import scrape, value
+from tests.support.pages import text
+from tests.support.registration import PERSON
 
 HOUR = 3600
 
@@ -28,8 +31,6 @@ def _register(client, n: int, address: str = "198.51.100.10", prefix: str = "916
 
 
 def _sms_sent(app) -> int:
-    from flows.delivery.outbox import OutboxMessage
-
     with app.app_context():
         return OutboxMessage.query.filter_by(channel="sms").count()
 
@@ -46,8 +47,6 @@ def budgets(app, monkeypatch):
 
 @pytest.fixture
 def spent_metric(client):
-    from tests.ops.test_metrics import scrape, value
-
     def read(budget: str) -> float:
         return value(scrape(client), "lkidp_sms_budget_spent_total", budget=budget)
 

@@ -8,7 +8,8 @@ from flows import sms_password
 from idp.clock import clock
 from idp.models import Account
 from idp.web.messages import MESSAGES, message
-from tests.flows.conftest import PERSON, PHONE_E164, post_form, text
+from tests.support.pages import post_form, text
+from tests.support.registration import PERSON, PHONE_E164
 
 LOGIN = PERSON["email"]
 

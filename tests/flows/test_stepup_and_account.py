@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlparse
 from idp.clock import clock
 from idp.sessions.sso_session import ACR_MFA
 from idp.web.messages import MESSAGES
-from tests.conftest import RP_CALLBACK
-from tests.flows.conftest import csrf_token, post_form, start_authorization, text
+from tests.support.config import RP_CALLBACK
+from tests.support.oidc import start_authorization
+from tests.support.pages import csrf_token, post_form, text
 
 
 def start_mfa_request(client):

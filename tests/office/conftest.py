@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
-import pyotp
 import pytest
 
 from flows import totp
 from flows.office import staff_auth
-from flows.office.models import StaffAuditRecord
 from idp.clock import clock
-from tests.flows.conftest import outbox, post_form, sign_in  # noqa: F401  (the flows fixtures, shared)
-
-STAFF_PASSWORD = "Клиентский-офис-2026"
-_SECRET = re.compile(r'id="totp-secret">([A-Z2-7]+)<')
-
-
-def totp_now(secret: str) -> str:
-    return pyotp.TOTP(secret).at(int(clock.time()))
+from tests.support.office import STAFF_PASSWORD, enter_code, enter_password, totp_now
 
 
 @pytest.fixture
@@ -38,24 +26,6 @@ def make_staff(app):
             return {"id": staff.id, "login": login, "password": STAFF_PASSWORD, "secret": secret}
 
     return make
-
-
-def enter_password(client, staff, password=None):
-    return post_form(
-        client,
-        "/staff/login",
-        "/staff/login",
-        {"login": staff["login"], "password": password or staff["password"]},
-    )
-
-
-def enter_code(client, code):
-    return post_form(client, "/staff/login/code", "/staff/login/code", {"code": code})
-
-
-def enrolment_secret(client) -> str:
-    page = unescape(client.get("/staff/login/code").get_data(as_text=True))
-    return _SECRET.search(page).group(1)
 
 
 @pytest.fixture
@@ -79,9 +49,3 @@ def operator(app, make_staff, staff_sign_in):
     signed_in = app.test_client()
     staff_sign_in(signed_in, staff)
     return signed_in, staff
-
-
-def audit_actions(app, **filters) -> list[str]:
-    with app.app_context():
-        rows = StaffAuditRecord.query.filter_by(**filters).order_by(StaffAuditRecord.id).all()
-        return [row.action for row in rows]

@@ -7,9 +7,12 @@ import base64
 import pytest
 from openapi_spec_validator import validate
 
+from consent.records import ConsentRecord
 from flows.office.models import StaffAuditRecord
+from idp.clock import clock
 from idp.models import Account
-from tests.conftest import CONFIDENTIAL, OFFICE_CRM, OTHER_MACHINE, PUBLIC
+from idp.oidc import tokens
+from tests.support.config import CONFIDENTIAL, OFFICE_CRM, OTHER_MACHINE, PUBLIC
 
 APPLICANT = {
     "family_name": "Сидорова",
@@ -75,8 +78,6 @@ def test_the_api_creates_a_cabinet_whose_sms_goes_out_once(
 
 
 def test_the_consents_carry_the_client_as_operator(app, client, crm):
-    from consent.records import ConsentRecord
-
     assert client.post("/api/office/applicants", json=APPLICANT, headers=crm).status_code == 201
     with app.app_context():
         rows = ConsentRecord.query.all()
@@ -93,8 +94,6 @@ def test_resend_through_the_api_obeys_the_cooldown(client, crm):
     response = client.post(f"/api/office/applicants/{sub}/sms", headers=crm)
     body = assert_problem(response, 429)
     assert "Новый пароль можно запросить через" in body["detail"] and int(response.headers["Retry-After"]) > 0
-    from idp.clock import clock
-
     clock.advance(61)
     assert client.post(f"/api/office/applicants/{sub}/sms", headers=crm).status_code == 202
     assert_problem(client.post("/api/office/applicants/no-such-cabinet/sms", headers=crm), 404)
@@ -158,8 +157,6 @@ def test_a_public_client_and_a_relying_party_get_no_client_credentials_token(cli
 
 
 def test_a_customer_access_token_does_not_reach_the_api(app, client, make_account):
-    from idp.oidc import tokens
-
     person = make_account()
     with app.app_context():
         token = tokens.new_access_token(tokens.new_family())

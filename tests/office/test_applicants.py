@@ -13,8 +13,8 @@ from flows.office.models import StaffAuditRecord
 from idp.clock import clock
 from idp.models import Account
 from idp.web.messages import MESSAGES
-from tests.flows.conftest import post_form, text
-from tests.office.conftest import audit_actions
+from tests.support.office import audit_actions
+from tests.support.pages import post_form, text
 
 DAY = 24 * 3600
 # The company's published procedure, kept verbatim in the repository (docs/seed/), so that the

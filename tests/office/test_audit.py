@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 from flows.office.models import StaffAuditRecord, StaffAuditRecordImmutable
 from idp.clock import clock
 from idp.db import db
-from tests.flows.conftest import text
+from tests.support.pages import text
 
 
 def test_the_audit_is_append_only(app, operator):

@@ -6,7 +6,7 @@ import json
 
 from flows.office import staff_auth
 from flows.office.models import StaffAccount
-from tests.office.conftest import STAFF_PASSWORD, enter_password
+from tests.support.office import STAFF_PASSWORD, enter_password
 
 
 def run(app, *args, input=None):

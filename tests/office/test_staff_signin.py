@@ -7,8 +7,8 @@ from flows.office.models import StaffAccount
 from idp.clock import clock
 from idp.db import db
 from idp.web.messages import MESSAGES
-from tests.flows.conftest import post_form, text
-from tests.office.conftest import audit_actions, enrolment_secret, enter_code, enter_password, totp_now
+from tests.support.office import audit_actions, enrolment_secret, enter_code, enter_password, totp_now
+from tests.support.pages import post_form, text
 
 
 def test_first_sign_in_enrols_the_authenticator_with_a_qr_code(app, client, make_staff):

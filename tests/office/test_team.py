@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flows.office.models import StaffAccount, StaffAuditRecord
 from idp.db import db
-from tests.flows.conftest import post_form, text
+from tests.support.pages import post_form, text
 
 
 def test_only_administrators_manage_colleagues(app, operator, make_staff, staff_sign_in):

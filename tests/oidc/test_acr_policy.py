@@ -12,10 +12,10 @@ from idp.clock import clock
 from idp.db import db
 from idp.models import Account
 from idp.sessions.sso_session import ACR_MFA, ACR_PASSWORD, ACR_SMS
-from tests.browserless import Person, redirect_params
-from tests.conftest import CONFIDENTIAL, RP_CALLBACK
-from tests.oidc.relying_party import RelyingParty
-from tests.second_factor_helpers import app_code, enrol
+from tests.support.browserless import Person, redirect_params
+from tests.support.config import CONFIDENTIAL, RP_CALLBACK
+from tests.support.relying_party import RelyingParty
+from tests.support.second_factors import app_code, enrol
 
 ESSENTIAL_MFA = json.dumps({"id_token": {"acr": {"essential": True, "values": [ACR_MFA]}}})
 

@@ -11,8 +11,8 @@ from authlib.oidc.core.util import create_half_hash
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.browserless import Person, redirect_params
-from tests.conftest import CONFIDENTIAL, RP_CALLBACK, RP_LOGOUT
+from tests.support.browserless import Person, redirect_params
+from tests.support.config import CONFIDENTIAL, RP_CALLBACK, RP_LOGOUT
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from oic.oic import Client
 from oic.oic.message import AccessTokenResponse, AuthorizationResponse, OpenIDSchema
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 
-from tests.browserless import Person
-from tests.conftest import CONFIDENTIAL, RP_CALLBACK
+from tests.support.browserless import Person
+from tests.support.config import CONFIDENTIAL, RP_CALLBACK
 
 
 def test_pyoidc_relying_party(live_server, make_account):

@@ -7,8 +7,9 @@ import threading
 import requests
 
 from idp.clock import clock
-from tests.browserless import redirect_params
-from tests.conftest import PUBLIC, RP_CALLBACK
+from idp.oidc import tokens
+from tests.support.browserless import redirect_params
+from tests.support.config import PUBLIC, RP_CALLBACK
 
 
 def test_unknown_client_gets_an_error_page_not_a_redirect(flow):
@@ -166,8 +167,6 @@ def test_guessing_a_client_secret_is_throttled(flow, app):
 
 
 def test_a_fault_at_the_token_endpoint_answers_server_error_in_json(flow, monkeypatch):
-    from idp.oidc import tokens
-
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away mid-request")
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import free_port, setting_values
-from tests.oidc.conftest import Flow
+from tests.support.config import setting_values
+from tests.support.net import free_port
+from tests.support.oidc import Flow
 
 pytestmark = pytest.mark.services
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from tests.conftest import CONFIDENTIAL, PUBLIC
+from idp.models import Account
+from tests.support.config import CONFIDENTIAL, PUBLIC
 
 
 def introspect(flow, token, auth=(CONFIDENTIAL["client_id"], CONFIDENTIAL["client_secret"]), **extra):
@@ -48,8 +49,6 @@ def test_session_cookie_flags_and_argon2id(flow, app):
     flow.code()
     cookie = next(c for c in flow.person.http.cookies if c.name == "lk_session")
     assert cookie.has_nonstandard_attr("HttpOnly")
-    from idp.models import Account
-
     with app.app_context():
         stored = Account.query.filter_by(sub=flow.account["sub"]).one().password_hash
     assert stored.startswith("$argon2id$")

@@ -15,9 +15,10 @@ from oic.oic.message import BackChannelLogoutRequest
 from oic.utils.keyio import KeyJar
 
 from idp.clock import clock, utcnow
-from tests.browserless import Person, redirect_params
-from tests.conftest import PORTAL, SITE
-from tests.oidc.relying_party import RelyingParty
+from idp.sessions import records
+from tests.support.browserless import Person, redirect_params
+from tests.support.config import PORTAL, SITE
+from tests.support.relying_party import RelyingParty
 
 
 @pytest.fixture
@@ -122,8 +123,6 @@ def test_offline_access_only_for_a_client_allowed_to_ask(live_server, portal, ma
 
 
 def test_a_session_record_keeps_its_facts(app, live_server, site, make_account):
-    from idp.sessions import records
-
     person = Person(live_server)
     account = make_account()
     site.tokens(site.sign_in(person, account)["code"])

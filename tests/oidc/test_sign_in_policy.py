@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from joserfc import jwt
+from joserfc.jwk import KeySet
 
 from idp.clock import clock
-from tests.browserless import redirect_params
-from tests.conftest import RP_CALLBACK
+from tests.support.browserless import redirect_params
+from tests.support.config import RP_CALLBACK
+from tests.support.oidc import Flow
 
 
 def id_token_claims(flow, code):
@@ -14,8 +16,6 @@ def id_token_claims(flow, code):
 
 
 def _keys(flow):
-    from joserfc.jwk import KeySet
-
     return KeySet.import_key_set(flow.person.http.get(flow.base + "/jwks.json", timeout=5).json())
 
 
@@ -101,8 +101,6 @@ def test_sign_in_by_phone_number(flow):
 
 
 def test_non_activated_account_gets_no_code(live_server, make_account):
-    from tests.oidc.conftest import Flow
-
     account = make_account(email_verified_at=None)
     flow = Flow(live_server, account)
     page = flow.person.follow(flow.person.get(flow.authorize_url()), RP_CALLBACK)

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from idp.app import create_app
-from tests.conftest import make_settings
+from idp.db import db
+from tests.support.config import make_settings
 
 
 class TcpProxy:
@@ -118,15 +119,7 @@ def make_app(backend, server_port, clients_file):
         return application
 
     yield make
-    from idp.db import db
-
     for application in built:
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -7,12 +7,15 @@ import logging
 import time
 
 import pytest
+from sqlalchemy import text as sql
 
 from flows.delivery.outbox import OutboxMessage
 from idp.clock import clock
+from idp.db import db
 from idp.models import Account
-from tests.conftest import CONFIDENTIAL
-from tests.flows.conftest import PERSON, csrf_token, post_form, text
+from tests.support.config import CONFIDENTIAL
+from tests.support.pages import csrf_token, post_form, text
+from tests.support.registration import PERSON
 
 pytestmark = pytest.mark.services
 
@@ -71,10 +74,6 @@ def test_pages_and_protocol_endpoints_answer_503_and_recover(cut_database, make_
 
 
 def test_a_failed_query_is_logged_without_its_parameters(cut_database, caplog):
-    from sqlalchemy import text as sql
-
-    from idp.db import db
-
     _, cut_app = cut_database
     secret = "parameter-that-must-not-be-logged"
 

@@ -17,7 +17,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from idp.serving.asgi_bridge import BODY_LIMIT
-from tests.conftest import TEST_SECRET, free_port
+from tests.support.config import TEST_SECRET
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

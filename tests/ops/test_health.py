@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_migrate import upgrade
 
-from tests.ops.conftest import closed_port
+from tests.support.net import free_port
 
 
 def _ready(app):
@@ -65,7 +65,7 @@ def test_readyz_turns_503_naming_the_store_and_recovers(backend, tcp_proxy, make
         proxy.cut()
     else:
         proxy = None  # no Redis on the embedded backend: a URL nobody listens on
-        app = make_app(redis_url=f"redis://127.0.0.1:{closed_port()}/0")
+        app = make_app(redis_url=f"redis://127.0.0.1:{free_port()}/0")
 
     status, body = _ready(app)
     assert status == 503

@@ -4,6 +4,7 @@ validated against the Kubernetes API schemas (kubernetes-validate ships them).""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -109,8 +110,6 @@ def test_every_rendered_variable_is_a_setting_the_app_reads(manifests):
 
 
 def test_the_values_schema_speaks_the_settings_names():
-    import json
-
     schema = json.loads((CHART / "values.schema.json").read_text())
     for section in ("settings", "secretSettings"):
         for name in schema["properties"][section]["properties"]:
@@ -263,12 +262,6 @@ def test_the_values_schema_refuses(values):
 
 
 def test_every_non_secret_setting_can_be_set_through_the_chart():
-    import dataclasses
-    import json
-    from pathlib import Path
-
-    from idp.settings import Settings
-
     schema = json.loads((Path(__file__).resolve().parents[2] / "helm/lk-idp/values.schema.json").read_text())
     settable = set(schema["properties"]["settings"]["properties"])
     # secrets come from Secret references, bind from the Deployment, extra is internal

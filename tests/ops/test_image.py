@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.ops.conftest import closed_port
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -44,7 +44,7 @@ def _run_healthcheck(port: int) -> int:
 
 def test_the_health_check_passes_on_a_live_server_and_fails_without_one(live_server):
     assert _run_healthcheck(int(live_server.rsplit(":", 1)[1])) == 0
-    assert _run_healthcheck(closed_port()) != 0
+    assert _run_healthcheck(free_port()) != 0
 
 
 def test_the_final_stage_runs_gunicorn_as_an_unprivileged_user_without_build_tools():

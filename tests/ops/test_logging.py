@@ -7,11 +7,17 @@ import logging
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
+
+from flask import g
+from gunicorn.config import Config
 
 from idp.ops.logging_setup import JsonFormatter, RequestIdFilter
-from tests.conftest import CONFIDENTIAL
-from tests.ops.test_metrics import code_flow
+from idp.serving.gunicorn_logger import ProbeQuietLogger, public_path
+from tests.support.config import CONFIDENTIAL
+from tests.support.oidc import code_flow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,8 +72,6 @@ def test_access_records_name_route_and_relying_party_never_the_query(live_server
 def test_records_are_json_lines_with_the_request_id(app, caplog):
     formatter = JsonFormatter()
     with app.test_request_context("/x"):
-        from flask import g
-
         g.request_id = "req-1"
         record = logging.LogRecord("idp.flow", logging.WARNING, __file__, 1, "sent %d", (3,), None)
         record.channel = "sms"
@@ -86,7 +90,7 @@ def test_records_are_json_lines_with_the_request_id(app, caplog):
 LEAKY_SUITE = """
 import logging
 
-from tests.ops import leak_guard
+from tests.support import leak_guard
 
 
 def test_logs_a_password():
@@ -105,7 +109,7 @@ def _run_guarded_suite(tmp_path, value, logged):
             "pytest",
             "-q",
             "-p",
-            "tests.ops.leak_guard",
+            "tests.support.leak_guard",
             "-c",
             str(tmp_path / "pytest.ini"),
             "--rootdir",
@@ -133,13 +137,6 @@ def test_the_leak_guard_passes_a_clean_suite(tmp_path):
 
 
 def test_gunicorns_access_atoms_carry_no_secrets():
-    from datetime import timedelta
-    from types import SimpleNamespace
-
-    from gunicorn.config import Config
-
-    from idp.serving.gunicorn_logger import ProbeQuietLogger, public_path
-
     assert public_path("/activate/abc.def") == "/activate/…"
     assert public_path("/authorize/resume/xyz") == "/authorize/resume/…"
     assert public_path("/token") == "/token"

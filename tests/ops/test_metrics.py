@@ -5,36 +5,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from flows.delivery.outbox import enqueue_email, enqueue_sms
 from idp.db import db
 from idp.ops import metrics
-from tests.browserless import Person
-from tests.conftest import CONFIDENTIAL
-from tests.oidc.conftest import Flow
-
-
-def scrape(client, **kwargs) -> dict[tuple, float]:
-    response = client.get("/metrics", **kwargs)
-    assert response.status_code == 200, response.status_code
-    assert response.mimetype == "text/plain"
-    samples = {}
-    for family in text_string_to_metric_families(response.get_data(as_text=True)):
-        for sample in family.samples:
-            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return samples
-
-
-def value(samples, name, **labels) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
-
-
-def code_flow(base: str, account: dict) -> dict:
-    flow = Flow(base, account)
-    response = flow.exchange(flow.code())
-    assert response.status_code == 200, response.text
-    return response.json()
+from tests.support.browserless import Person
+from tests.support.config import CONFIDENTIAL
+from tests.support.metrics import scrape, value
+from tests.support.oidc import code_flow
 
 
 def sign_in(base: str, login: str, password: str):

@@ -9,8 +9,8 @@ import time
 import pytest
 import redis
 
-from tests.conftest import free_port
-from tests.flows.conftest import post_form
+from tests.support.net import free_port
+from tests.support.pages import post_form
 
 MASTER_NAME = "lkidp-test"
 

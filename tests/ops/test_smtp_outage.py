@@ -7,8 +7,9 @@ import re
 
 from flows.delivery.worker import deliver_due
 from idp.clock import clock
-from tests.fixtures_delivery import delivery_overrides
-from tests.flows.conftest import PERSON, PHONE_E164, post_form
+from tests.support.delivery import delivery_overrides
+from tests.support.pages import post_form
+from tests.support.registration import PERSON, PHONE_E164
 
 
 def test_activation_mail_is_delivered_once_smtp_returns(tcp_proxy, make_app, sms_endpoint, smtp_server):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.flows.conftest import csrf_token, post_form
+from tests.support.pages import csrf_token, post_form
 
 PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -55,8 +56,6 @@ def test_error_pages_and_redirects_carry_them_too(client):
 
 
 def test_no_template_has_inline_script_or_style(app):
-    from pathlib import Path
-
     templates = Path(app.template_folder)
     for page in templates.rglob("*.html"):
         if page.parent.name == "email":

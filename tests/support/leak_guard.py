@@ -16,6 +16,15 @@ import re
 from urllib.parse import parse_qsl, urlparse
 
 import pytest
+from sqlalchemy import event
+
+from flows.delivery.outbox import OutboxMessage
+from idp.accounts.passwords import Passwords
+from idp.models import Account
+from idp.oidc import clients, server, tokens
+from idp.ops.logging_setup import _STANDARD_ATTRS
+from idp.sessions import sso_session
+from tests.support.config import CONFIDENTIAL, TEST_SECRET
 
 MIN_LENGTH = 4
 _LINK = re.compile(r"https?://[^\s\"'<>]+")
@@ -82,8 +91,6 @@ class _Capture(logging.Handler):
         super().__init__(logging.DEBUG)
 
     def emit(self, record: logging.LogRecord) -> None:
-        from idp.ops.logging_setup import _STANDARD_ATTRS
-
         try:
             parts = [record.getMessage()]
         except Exception:
@@ -118,17 +125,8 @@ def _wrap(owner, name: str, note) -> None:
 
 
 def _watch_code() -> None:
-    from sqlalchemy import event
-
-    from flows.delivery.outbox import OutboxMessage
-    from idp.accounts.passwords import Passwords
-    from idp.models import Account
-    from idp.oidc import clients, server, tokens
-    from idp.sessions import sso_session
-    from tests import conftest
-
-    watch.remember(conftest.CONFIDENTIAL["client_secret"], "client secret")
-    watch.remember(conftest.TEST_SECRET, "secret key")
+    watch.remember(CONFIDENTIAL["client_secret"], "client secret")
+    watch.remember(TEST_SECRET, "secret key")
     watch.remember("dev-secret-demo-change-me", "client secret")
 
     _wrap(

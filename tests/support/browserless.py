@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urljoin, urlparse
 
 import requests
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.support.pages import CSRF
+
 IA = re.compile(r'name="ia" value="([^"]+)"')
 
 

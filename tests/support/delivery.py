@@ -23,6 +23,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from flows.delivery.worker import deliver_due
+from idp.app import create_app
+from tests.support.config import make_settings
+from tests.support.net import free_port
+
 # aiosmtpd's own session log ("mail.log") is the test mail server talking, not lk-idp:
 # keep it out of the suite's captured logs that the leak guard reads.
 logging.getLogger("mail.log").propagate = False
@@ -236,8 +241,6 @@ def sms_endpoint(_sms_endpoint_server):
 
 @pytest.fixture(scope="session")
 def _smtp_controller():
-    from tests.conftest import free_port
-
     handler = RecordingSmtp()
     controller = Controller(
         handler,
@@ -278,9 +281,6 @@ def delivery_overrides(endpoint: SmsEndpoint, smtp: RecordingSmtp) -> dict:
 
 @pytest.fixture(scope="session")
 def _delivery_app(app, backend, server_port, clients_file, _sms_endpoint_server, _smtp_controller):
-    from idp.app import create_app
-    from tests.conftest import make_settings
-
     overrides = delivery_overrides(_sms_endpoint_server, _smtp_controller)
     return create_app(make_settings(backend, server_port, clients_file, **overrides))
 
@@ -296,7 +296,6 @@ def delivery_app(_delivery_app, sms_endpoint, smtp_server):
 @pytest.fixture
 def deliver(delivery_app):
     """One worker pass through `delivery_app`; returns how many messages went out."""
-    from flows.delivery.worker import deliver_due
 
     def run(now=None) -> int:
         with delivery_app.app_context():

@@ -11,7 +11,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.clock import clock
-from tests.browserless import Person, redirect_params
+from tests.support.browserless import Person, redirect_params
 
 
 class RelyingParty:
