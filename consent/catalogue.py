@@ -36,6 +36,13 @@ class Kind:
     title: str  # the text page's heading
     mandatory: bool
     versions: tuple[Version, ...]  # oldest first
+    english: tuple[str, str] = ("", "")  # (label, title) on English pages
+
+    def label_in(self, language: str) -> str:
+        return self.english[0] if language == "en" and self.english[0] else self.label
+
+    def title_in(self, language: str) -> str:
+        return self.english[1] if language == "en" and self.english[1] else self.title
 
 
 class Catalogue:
@@ -58,7 +65,12 @@ class Catalogue:
                 )
             versions.sort(key=lambda version: version.effective)
             kinds[name] = Kind(
-                name, entry["label"], entry["title"], bool(entry["mandatory"]), tuple(versions)
+                name,
+                entry["label"],
+                entry["title"],
+                bool(entry["mandatory"]),
+                tuple(versions),
+                (entry.get("label_en", ""), entry.get("title_en", "")),
             )
         return cls(kinds)
 

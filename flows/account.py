@@ -6,24 +6,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from flows import authenticator
 from flows.activation_link import deadline_text
 from flows.forms.second_factor import EndSessionForm
 from idp.accounts import second_factors
 from idp.accounts.lifecycle import ACTIVE, CONFIRMED, REGISTERED, state
-from idp.clock import MOSCOW, utcnow
+from idp.clock import utcnow
 from idp.services import services
 from idp.sessions import sso_session
-from idp.web.messages import message
+from idp.web.formats import moscow_time
+from idp.web.messages import N_, message
 from idp.web.signed_in import signed_in
 
 bp = Blueprint("account", __name__)
 
 STATE_LABELS = {
-    ACTIVE: "активирован",
-    CONFIRMED: "ожидает активации по ссылке из письма",
-    REGISTERED: "ожидает подтверждения паролем из SMS",
+    ACTIVE: N_("активирован"),
+    CONFIRMED: N_("ожидает активации по ссылке из письма"),
+    REGISTERED: N_("ожидает подтверждения паролем из SMS"),
 }
 DEVICE_LENGTH = 80
 
@@ -37,7 +39,7 @@ def _session_rows(person) -> list[dict]:
     """What the person sees of each session: device, when, which sites."""
     rows = []
     for sso in sso_session.of_account(person.account.id):
-        device = sso.user_agent or "неизвестное устройство"
+        device = sso.user_agent or message("unknown_device")
         signed_in_at = datetime_text(sso.created_at)
         rows.append(
             {
@@ -52,7 +54,7 @@ def _session_rows(person) -> list[dict]:
 
 
 def datetime_text(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, tz=UTC).astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M (мск)")
+    return message("moscow_moment", moment=moscow_time(datetime.fromtimestamp(timestamp, tz=UTC)))
 
 
 @bp.get("/account")
@@ -67,7 +69,7 @@ def page(person):
         "account.html",
         account=account,
         state=current,
-        state_label=STATE_LABELS.get(current, current),
+        state_label=gettext(STATE_LABELS[current]) if current in STATE_LABELS else current,
         deadline=deadline,
         notice=message(request.args.get("notice")),
         sessions=_session_rows(person),

@@ -19,13 +19,21 @@ from idp.web.forms import render_form
 bp = Blueprint("activation", __name__)
 
 
-def _show(form, status=200, token=None):
-    return render_form("activate.html", form, status, show_button=token is not None, token=token)
+def _show(form, status=200, token=None, expired=False, activated=False):
+    return render_form(
+        "activate.html",
+        form,
+        status,
+        show_button=token is not None,
+        token=token,
+        expired=expired,  # the page carries the seed's ВАЖНО paragraph
+        activated=activated,
+    )
 
 
 def _refused(form, refusal: activation_link.LinkError):
-    status = 410 if isinstance(refusal, activation_link.LinkExpired) else 400
-    return _show(form.refuse(refusal.message_key), status)
+    expired = isinstance(refusal, activation_link.LinkExpired)
+    return _show(form.refuse(refusal.message_key), 410 if expired else 400, expired=expired)
 
 
 @bp.get("/activate/<token>")
@@ -46,7 +54,7 @@ def confirm(token):
         activation_link.activate(token)
     except activation_link.LinkError as refusal:
         return _refused(form, refusal)
-    return _show(form.tell("activation_done"))
+    return _show(form.tell("activation_done"), activated=True)
 
 
 @bp.post("/activate/resend")

@@ -17,12 +17,13 @@ from flows.delivery.outbox import enqueue_email
 from flows.links import public_url
 from idp.accounts import account_view
 from idp.accounts.lifecycle import is_expired
-from idp.clock import MOSCOW, utcnow
+from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account, audit
 from idp.ops import metrics
 from idp.services import settings
-from idp.web.messages import EMAIL_SUBJECTS
+from idp.web.formats import moscow_time
+from idp.web.messages import email_subject
 
 
 class LinkError(Exception):
@@ -96,7 +97,7 @@ def send(account: Account) -> None:
     values = {"account": account, "link": link, "deadline": deadline_text(account)}
     enqueue_email(
         account.email,
-        EMAIL_SUBJECTS["activation"],
+        email_subject("activation"),
         render_template("email/activation.txt", **values),
         render_template("email/activation.html", **values),
     )
@@ -104,7 +105,7 @@ def send(account: Account) -> None:
 
 def deadline_text(account: Account) -> str:
     """Until when the link works, as the person reads it: Moscow time, to the minute."""
-    return account.activation_deadline.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
+    return moscow_time(account.activation_deadline)
 
 
 def waits_for_activation(account: Account | None) -> bool:

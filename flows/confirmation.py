@@ -1,6 +1,7 @@
 """Confirming the phone with the SMS password: sending it, sending it again, accepting it.
 
-A person types the SMS password into the ordinary sign-in form («Пароль»,
+A person types the SMS password on its own page after registering (flows.sms_step)
+or, as the office's applicant is told, into the ordinary sign-in form («Пароль»,
 «Войти»); flows.signin asks `waits_for_sms_password` to tell that case from a
 normal password.
 """
@@ -16,7 +17,7 @@ from idp.db import db
 from idp.models import Account, audit
 from idp.ops import metrics
 from idp.services import settings
-from idp.web.messages import SMS_TEXTS
+from idp.web.messages import sms_text
 
 
 def waits_for_sms_password(account: Account | None) -> bool:
@@ -33,7 +34,7 @@ def send_password(account: Account, quietly: bool = False) -> None:
     sms_password.issue for `quietly`). The requester paid with sms_password.request."""
     issued = sms_password.issue(sms_password.CONFIRM, account.sub, account.phone, quietly)
     if issued is not None:
-        enqueue_sms(account.phone, SMS_TEXTS["confirm"].format(code=issued.code))
+        enqueue_sms(account.phone, sms_text("confirm", code=issued.code))
 
 
 def resend(login: str, address: str | None) -> None:
@@ -44,6 +45,12 @@ def resend(login: str, address: str | None) -> None:
     if waits_for_sms_password(account):
         send_password(account, quietly=True)
         db.session.commit()
+
+
+def resend_wait(login: str) -> int:
+    """Seconds until «Отправить еще раз?» works for this login: its cooldown is the login's,
+    never the phone's, so this tells nobody whether the login waits for an SMS password."""
+    return sms_password.cooldown_left(sms_password.CONFIRM, sms_password.login_channel(login))
 
 
 def accept(account: Account, code: str) -> None:

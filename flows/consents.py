@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from consent import catalogue, offer, renewal
-from consent.records import current_state, record
+from consent.records import current_state, history, record
 from flows.closure import close_account
 from flows.forms.consents import ClosureForm, consent_update_form
 from idp.clock import MOSCOW, utcnow
@@ -32,11 +32,18 @@ def _template_helpers():
 
 
 def _overview(account_id: int) -> list[dict]:
-    """Per kind: its catalogue entry, the latest record (or None) and the version in effect."""
+    """Per kind: its catalogue entry, the latest record (or None), the version in effect, and
+    whether it was ever granted (a «no» at registration is «not given», not «withdrawn»)."""
     state = current_state(account_id)
+    ever_granted = {row.kind for row in history(account_id) if row.granted}
     now = utcnow()
     return [
-        {"kind": kind, "latest": state.get(kind.name), "current": catalogue.current_version(kind.name, now)}
+        {
+            "kind": kind,
+            "latest": state.get(kind.name),
+            "current": catalogue.current_version(kind.name, now),
+            "ever_granted": kind.name in ever_granted,
+        }
         for kind in catalogue.kinds()
     ]
 

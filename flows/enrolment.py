@@ -28,7 +28,7 @@ from idp.db import db
 from idp.models import Account, audit, new_sub
 from idp.ops import metrics
 from idp.services import settings
-from idp.web.messages import EMAIL_SUBJECTS
+from idp.web.messages import email_subject
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _notify_owner(owner: Account) -> None:
     values = {"account": owner, "login_link": public_url("login.login_form")}
     enqueue_email(
         owner.email,
-        EMAIL_SUBJECTS["already_registered"],
+        email_subject("already_registered"),
         render_template("email/already_registered.txt", **values),
         render_template("email/already_registered.html", **values),
     )

@@ -6,15 +6,17 @@ the procedure says; the paused authorization request (?ia=) goes along.
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint, redirect, session, url_for
 
+from flows import activation_link
 from flows.forms.password import PasswordChangeForm
-from flows.login import remember_login
+from flows.login import PENDING_ACTIVATION, remember_login
 from idp.clock import clock, utcnow
 from idp.db import db
-from idp.models import audit
+from idp.models import Account, audit
 from idp.services import services, settings
 from idp.sessions import sso_session
+from idp.web.formats import masked_email
 from idp.web.forms import render_form
 from idp.web.signed_in import SignedInPerson, signed_in
 
@@ -34,6 +36,13 @@ def _form(person: SignedInPerson) -> PasswordChangeForm:
     return PasswordChangeForm(person.account, _asks_current_password(person))
 
 
+def _activation(account: Account) -> dict | None:
+    """Where the activation link went and until when, while the cabinet waits for it."""
+    if not activation_link.waits_for_activation(account):
+        return None
+    return {"email": masked_email(account.email), "deadline": activation_link.deadline_text(account)}
+
+
 def _show(form: PasswordChangeForm, status=200):
     return render_form(
         "password_change.html",
@@ -42,6 +51,7 @@ def _show(form: PasswordChangeForm, status=200):
         asks_current=form.asks_current,
         had_password=form.account.password_changed_at is not None,
         min_length=settings().password_min_length,
+        activation=_activation(form.account),
     )
 
 
@@ -66,4 +76,9 @@ def change_submit(person):
         sso_session.end_all(account.id)
     sso_session.end()
     remember_login(account.email)
+    activation = _activation(account)
+    if activation:
+        session[PENDING_ACTIVATION] = activation
+    else:
+        session.pop(PENDING_ACTIVATION, None)
     return redirect(url_for("login.login_form", ia=form.ia.data, notice="password_changed"))

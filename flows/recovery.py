@@ -23,7 +23,7 @@ from idp.ops import metrics
 from idp.sessions import sso_session
 from idp.web.even_time import even_time
 from idp.web.forms import render_form
-from idp.web.messages import SMS_TEXTS
+from idp.web.messages import sms_text
 
 bp = Blueprint("recovery", __name__)
 RECOVERY_LOGIN = "recovery_login"
@@ -33,12 +33,12 @@ def send_code(login: str, address: str | None) -> None:
     """Queue a recovery code for an active cabinet, the request paid the same way for any
     login. At most one recovery SMS per cooldown goes to a phone, and never from its daily
     cap: the requester has not proven the phone (sms_password.issue)."""
-    sms_password.request(login, address)
+    sms_password.request(login, address, purpose=sms_password.RECOVER)
     account = find_by_login(login)
     if account is not None and state(account, utcnow()) == ACTIVE:
         issued = sms_password.issue(sms_password.RECOVER, account.sub, account.phone, quietly=True)
         if issued is not None:
-            enqueue_sms(account.phone, SMS_TEXTS["recover"].format(code=issued.code))
+            enqueue_sms(account.phone, sms_text("recover", code=issued.code))
             db.session.commit()
 
 
@@ -46,7 +46,7 @@ def check_code(login: str, code: str):
     """The account whose recovery code this is, or raise SmsPasswordError."""
     account = find_by_login(login)
     if account is None:
-        raise sms_password.CodeExpired()
+        raise sms_password.CodeExpired(purpose=sms_password.RECOVER)
     sms_password.verify(sms_password.RECOVER, account.sub, code)
     return account
 
@@ -82,11 +82,13 @@ def code_submit():
     login = session.get(RECOVERY_LOGIN)
     if not login:
         return redirect(url_for("recovery.forgot_form", ia=form.ia.data))
+    if not form.validate():
+        return render_form("recovery_code.html", form, 400)
     limit_per_ip("recovery-code-ip")
     try:
         account = check_code(login, form.code.data)
     except sms_password.SmsPasswordError as exc:
-        return render_form("recovery_code.html", form.refuse_for(exc), 401)
+        return render_form("recovery_code.html", form.refuse_field("code", exc), 401)
     session.pop(RECOVERY_LOGIN, None)
     sso_session.sign_in(account.id, "sms")
     metrics.count("sign_ins", result="success", level="sms")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
+from flows import sms_step
 from flows.enrolment import Evidence, register
 from flows.forms.registration import RegistrationForm
-from flows.login import client_ip, limit_per_ip, remember_login
+from flows.login import client_ip, limit_per_ip
 from flows.sms_password import SmsPasswordError
 from idp.services import settings
 from idp.web.even_time import even_time
@@ -37,5 +38,5 @@ def submit():
     except SmsPasswordError as exc:
         return _show(form.refuse_for(exc), 429)
     # The same answer whether a cabinet was created or the e-mail/phone was taken.
-    remember_login(form.email.checked)
-    return redirect(url_for("login.login_form", ia=form.ia.data, notice="sms_sent"))
+    sms_step.start(form.email.checked, form.phone.checked)
+    return redirect(url_for("login.login_form", ia=form.ia.data, step="sms"))

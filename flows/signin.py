@@ -23,9 +23,10 @@ from idp.services import services
 class SignInRefused(Exception):
     """The message key says why; it is shown on the page."""
 
-    def __init__(self, message_key: str) -> None:
+    def __init__(self, message_key: str, deadline=None) -> None:
         super().__init__(message_key)
         self.message_key = message_key
+        self.deadline = deadline  # not activated yet: until when it still can be
 
 
 @dataclass
@@ -76,7 +77,7 @@ def sign_in_with_password(login: str, password: str, account: Account | None = N
         db.session.commit()
     current = state(account, utcnow())
     if current == CONFIRMED and account.email_verified_at is None:
-        raise SignInRefused("not_activated")
+        raise SignInRefused("not_activated", deadline=account.activation_deadline)
     if current != ACTIVE:
         raise SignInRefused("bad_credentials")
     return SignedIn(account, "pwd")

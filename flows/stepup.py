@@ -22,23 +22,28 @@ from idp.services import settings
 from idp.sessions import sso_session
 from idp.sessions.records import SECOND_FACTORS
 from idp.store import ratelimit
+from idp.web.formats import masked_phone
 from idp.web.forms import render_form
-from idp.web.messages import SMS_TEXTS
+from idp.web.messages import sms_text
 from idp.web.signed_in import SignedInPerson, signed_in
 
 bp = Blueprint("stepup", __name__)
 APP = "otp"
 
 
-def _masked(phone: str) -> str:
-    return phone[:2] + " *** ***-" + phone[-4:-2] + "-" + phone[-2:]
-
-
 def _show(form: SmsCodeForm, account: Account, status=200):
-    if form.notice is None:
-        form.tell("stepup_sent", phone=_masked(account.phone))
-    methods = second_factors.available(account)
-    return render_form("stepup.html", form, status, methods=methods)
+    """«Sent» is said only while a code that was queued is still live."""
+    live = sms_password.has_live_code(sms_password.STEP_UP, account.sub)
+    if form.notice is None and live:
+        form.tell("stepup_sent", phone=masked_phone(account.phone))
+    return render_form(
+        "stepup.html",
+        form,
+        status,
+        tries_left=sms_password.tries_left(sms_password.STEP_UP, account.sub) if live else None,
+        resend_wait=sms_password.cooldown_left(sms_password.STEP_UP, sms_password.login_channel(account.phone)),
+        methods=second_factors.available(account),
+    )
 
 
 def _show_app(form: AppCodeForm, account: Account, status=200):
@@ -46,10 +51,10 @@ def _show_app(form: AppCodeForm, account: Account, status=200):
 
 
 def _send(account: Account) -> None:
-    sms_password.request(account.phone, client_ip())
+    sms_password.request(account.phone, client_ip(), purpose=sms_password.STEP_UP)
     issued = sms_password.issue(sms_password.STEP_UP, account.sub, account.phone)
     if issued is not None:
-        enqueue_sms(account.phone, SMS_TEXTS["stepup"].format(code=issued.code))
+        enqueue_sms(account.phone, sms_text("stepup", code=issued.code))
         db.session.commit()
 
 
@@ -101,11 +106,13 @@ def submit(person):
     account = person.account
     if _cannot_use(second_factors.SMS, account):
         return _declined(form.ia.data)
+    if not form.validate():
+        return _show(form, account, 400)
     _limit(account)
     try:
         sms_password.verify(sms_password.STEP_UP, account.sub, form.code.data)
     except sms_password.SmsPasswordError as exc:
-        return _show(form.refuse_for(exc), account, 401)
+        return _show(form.refuse_field("code", exc), account, 401)
     return _proven(person, "sms", form.ia.data)
 
 

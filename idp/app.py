@@ -32,6 +32,7 @@ from flows.password import bp as password_bp
 from flows.recovery import bp as recovery_bp
 from flows.registration import bp as registration_bp
 from flows.second_factor import bp as second_factor_bp
+from flows.sms_step import bp as sms_step_bp
 from flows.stepup import bp as stepup_bp
 from idp.accounts import account_view, second_factors
 from idp.accounts.passwords import Passwords
@@ -39,7 +40,7 @@ from idp.cli import register_cli
 from idp.db import db, migrate
 from idp.db.pool_health import ping_when_idle
 from idp.dev.demo import bp as demo_bp
-from idp.oidc import policy, tokens
+from idp.oidc import interaction, policy, tokens
 from idp.oidc import views as oidc_views
 from idp.oidc.client_cache import ClientCache
 from idp.oidc.discovery import discovery_body
@@ -56,8 +57,8 @@ from idp.sessions.cookie import SessionCookies
 from idp.settings import Settings, load_settings
 from idp.store import make_store
 from idp.store.ratelimit import RateLimited
-from idp.web import faults, headers
-from idp.web.messages import too_many_attempts
+from idp.web import faults, headers, pages
+from idp.web.messages import message, too_many_attempts
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -70,6 +71,7 @@ def _blueprints(settings: Settings):
     yield oidc_views.bp
     yield login_bp
     yield registration_bp
+    yield sms_step_bp
     yield password_bp
     yield recovery_bp
     yield activation_bp
@@ -125,6 +127,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    pages.init_app(app, ROOT / "translations", settings.support_contact)
+    app.add_template_global(interaction.sign_in_url, "sign_in_url")
     app.extensions["idp"] = Services(
         settings=settings,
         store=make_store(settings),
@@ -204,7 +208,7 @@ def _answers_a_relying_party() -> bool:
 def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        return render_template("error.html", message="Страница устарела. Обновите её и повторите."), 400
+        return render_template("error.html", message=message("csrf_failed")), 400
 
     faults.register(app, _answers_a_relying_party)
 
@@ -222,15 +226,15 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("error.html", message="Страница не найдена."), 404
+        return render_template("error.html", message=message("not_found")), 404
 
     @app.errorhandler(405)
     def not_allowed(error):
-        return render_template("error.html", message="Так обратиться к этой странице нельзя."), 405
+        return render_template("error.html", message=message("not_allowed")), 405
 
     @app.errorhandler(413)
     def too_large(error):
-        return render_template("error.html", message="Слишком большой запрос."), 413
+        return render_template("error.html", message=message("too_large")), 413
 
     @app.errorhandler(Exception)
     def unexpected(error):
@@ -240,4 +244,4 @@ def _register_error_pages(app: Flask) -> None:
         db.session.rollback()
         if _answers_a_relying_party():
             return {"error": "server_error"}, 500, {"Cache-Control": "no-store"}
-        return render_template("error.html", message="Что-то пошло не так. Повторите попытку позже."), 500
+        return render_template("error.html", message=message("unexpected")), 500

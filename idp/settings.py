@@ -102,6 +102,8 @@ class Settings:
     argon2_parallelism: int = 1
 
     video_instruction_url: str = ""
+    # Where a person whose cabinet was deleted asks for it to be created again (the seed's ВАЖНО)
+    support_contact: str = "https://rossetimr.ru/"
     log_level: str = "INFO"
     metrics_token: str = ""
     trusted_proxies: tuple[str, ...] = ()  # IPs or CIDR networks whose X-Forwarded-* are believed

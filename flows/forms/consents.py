@@ -26,10 +26,6 @@ class ConsentUpdateForm(PageForm):
         return self.decision.data == "decline"
 
     @property
-    def page_error(self) -> str | None:
-        return self.refusal  # an unticked box is marked beside it
-
-    @property
     def accepted(self) -> list:
         return [v for v in self.versions if not self[f"consent_{v.kind}"].errors]
 

@@ -1,4 +1,4 @@
-"""The sign-in page's two buttons: «Войти» and «Отправить еще раз?»."""
+"""The sign-in page's two buttons, «Войти» and «Отправить еще раз?», and the SMS step's «Пароль»."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ from idp.web.forms import PageForm, required, stripped, text
 
 
 class SignInForm(PageForm):
-    login = StringField(filters=[stripped], validators=[required("missing_credentials")])
-    password = PasswordField(filters=[text], validators=[required("missing_credentials")])
+    login = StringField(filters=[stripped], validators=[required("login_missing")])
+    password = PasswordField(filters=[text], validators=[required("password_missing")])
+
+
+class SmsStepForm(PageForm):
+    """The SMS step: the login it is for is the one just registered (kept in the session)."""
+
+    password = StringField(filters=[stripped], validators=[required("password_missing")])
 
 
 class ResendForm(PageForm):

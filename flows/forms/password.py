@@ -15,6 +15,8 @@ from idp.web.messages import message
 
 def check_current_password(account: Account, typed: str) -> None:
     """Someone who already has a password proves it again: a borrowed session is not enough."""
+    if not typed:
+        raise StopValidation(message("current_password_missing"))
     ratelimit.hit("password-current", account.sub, 5, settings().login_attempt_window)
     if not services().passwords.verify(account.password_hash, typed):
         raise StopValidation(message("current_password_wrong"))
@@ -41,10 +43,19 @@ class PasswordChangeForm(PageForm):
     def validate_new_password(self, field) -> None:
         if self.current_password.errors:
             raise StopValidation()  # the current password first: the new one is not judged for a stranger
+        # The rules of the new password here; whether the confirmation matches, beside it.
         check = rule(
             check_new_password,
-            confirmation=self.confirm_password.data,
+            confirmation=field.data,
             account=self.account,
             min_length=settings().password_min_length,
         )
         check(self, field)
+
+    def validate_confirm_password(self, field) -> None:
+        if self.current_password.errors:
+            raise StopValidation()
+        if not field.data:
+            raise StopValidation(message("confirm_required"))
+        if field.data != self.new_password.data:
+            raise StopValidation(message("password_mismatch"))

@@ -14,8 +14,8 @@ class RegistrationForm(PageForm):
 
     summary_key = "form_has_errors"  # each field shows its own error; the page says to look below
 
-    family_name = StringField(validators=[rule(validation.person_name)])
-    given_name = StringField(validators=[rule(validation.person_name)])
+    family_name = StringField(validators=[required("family_name_required"), rule(validation.person_name)])
+    given_name = StringField(validators=[required("given_name_required"), rule(validation.person_name)])
     middle_name = StringField()
     no_middle_name = BooleanField()
     phone = StringField(validators=[rule(validation.mobile_phone)])

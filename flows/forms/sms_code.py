@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from wtforms import StringField
 
-from idp.web.forms import PageForm, text
+from idp.web.forms import PageForm, required, stripped
 
 
 class SmsCodeForm(PageForm):
-    code = StringField(filters=[text])  # flows.sms_password.verify says what is wrong with it
+    # An empty field is refused here; flows.sms_password.verify says what is wrong with the rest.
+    code = StringField(filters=[stripped], validators=[required("code_missing")])

@@ -7,6 +7,7 @@ import json
 from idp.oidc.claims import CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from idp.oidc.clients import AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from idp.sessions.sso_session import ACR_LEVELS
+from idp.web.locale import PUBLISHED as UI_LOCALES
 
 
 def discovery_document(issuer: str) -> dict:
@@ -37,7 +38,7 @@ def discovery_document(issuer: str) -> dict:
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "authorization_response_iss_parameter_supported": True,
-        "ui_locales_supported": ["ru-RU"],
+        "ui_locales_supported": list(UI_LOCALES),
         "claims_locales_supported": ["ru-RU"],
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,

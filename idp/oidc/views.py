@@ -19,7 +19,7 @@ from idp.oidc.claims import parse_claims_request
 from idp.ops import logging_setup
 from idp.services import services, settings
 from idp.sessions import sso_session
-from idp.web.messages import MESSAGES
+from idp.web.messages import message
 
 bp = Blueprint("oidc", __name__)
 
@@ -66,7 +66,7 @@ def _error_page(error: OAuth2Error):
     return (
         render_template(
             "error.html",
-            message="Запрос на вход от сайта некорректен, поэтому мы не вернём вас на него.",
+            message=message("bad_authorization_request"),
             detail=f"{error.error}: {error.description or ''}".strip(": "),
         ),
         400,
@@ -116,7 +116,7 @@ def _authorize(params: dict, ia: str | None, started_at: float | None, declined=
                 interaction.forget(ia)
             return _error_redirect(redirect_uri, check.error, state)
         if check.prompt == "refuse":
-            return render_template("error.html", message=MESSAGES[check.endpoint]), 403
+            return render_template("error.html", message=message(check.endpoint)), 403
         ia = ia or interaction.start(params)
         hint = params.get("login_hint", "") if check.prompt == "login" else ""
         return redirect(url_for(check.endpoint, ia=ia, login=hint or None))
@@ -145,7 +145,7 @@ def resume(ia):
     if paused is None:
         return render_template(
             "error.html",
-            message="Время на вход истекло. Вернитесь на сайт и нажмите «Ваш личный кабинет» ещё раз.",
+            message=message("authorization_timed_out"),
         ), 400
     logging_setup.note_client(paused["params"].get("client_id"))
     return _authorize(paused["params"], ia, paused["started_at"], paused.get("declined", []))

@@ -17,7 +17,7 @@ from sqlalchemy import exc
 
 from idp.db import db
 from idp.store import StoreUnavailable
-from idp.web.messages import MESSAGES
+from idp.web.messages import message
 
 log = logging.getLogger("idp")
 RETRY_AFTER = "5"
@@ -37,7 +37,7 @@ def register(app: Flask, answers_a_relying_party: Callable[[], bool]) -> None:
         if answers_a_relying_party():
             body = {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
             return body, 503, headers
-        return render_template("error.html", message=MESSAGES["store_unavailable"]), 503, headers
+        return render_template("error.html", message=message("store_unavailable")), 503, headers
 
     @app.errorhandler(StoreUnavailable)
     def store_down(error):

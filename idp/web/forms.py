@@ -57,8 +57,8 @@ class PageForm(FlaskForm):
     """A page's form. The paused authorization request (ia) rides along from the query or the form."""
 
     ia = HiddenField(filters=[lambda value: value or None])
-    # The catalogue key of the page's text when fields show their own errors (else the first one is it).
-    summary_key: str | None = None
+    # The catalogue key of the error summary's heading when fields show their own errors.
+    summary_key: str = "form_has_errors"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -81,18 +81,29 @@ class PageForm(FlaskForm):
         self.notice = message(message_key, **values)
         return self
 
+    def refuse_field(self, name: str, failure: Exception) -> PageForm:
+        """Show a named failure beside the field it is about (and in the summary's list)."""
+        self[name].errors = [*self[name].errors, for_error(failure)]
+        return self
+
     def field_error(self, name: str) -> str | None:
         errors = self[name].errors if name in self else ()
         return errors[0] if errors else None
 
     @property
+    def field_errors(self) -> dict[str, str]:
+        """Each field's first error, by field name: the error summary lists them as links."""
+        return {name: found[0] for name, found in self.errors.items() if name not in _NOT_FIELDS and found}
+
+    @property
     def page_error(self) -> str | None:
+        """The error summary's heading: a refusal of the whole form, or «look below» for fields."""
         if self.refusal:
             return self.refusal
-        errors = [found[0] for name, found in self.errors.items() if name != "csrf_token" and found]
-        if not errors:
-            return None
-        return message(self.summary_key) if self.summary_key else errors[0]
+        return message(self.summary_key) if self.field_errors else None
+
+
+_NOT_FIELDS = {"csrf_token", "ia", None}  # None: WTForms keys form-wide errors so
 
 
 def render_form(template: str, form: PageForm, status: int = 200, **context):

@@ -1,13 +1,23 @@
-"""Debian's chromium driven by Playwright (never a downloaded browser)."""
+"""Debian's chromium driven by Playwright (never a downloaded browser), and axe-core from npm.
+
+Without chromium the browser tests are skipped with one line naming the command that installs
+it; `make test` installs it first where it can (the Makefile's browser-deps).
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests.consent.conftest import publish_version  # noqa: F401  (the consent update page)
+
+# IDP_TEST_CHROMIUM points elsewhere (a path that does not exist shows the skip).
+CHROMIUM = os.environ.get("IDP_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -19,12 +29,41 @@ FLAGS = [
 ]
 
 
+SKIP_NOTE = "browser tests skipped: Debian's chromium is not installed (apt-get install chromium)"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without chromium the browser tests are left out, and the summary says so in one line."""
+    if Path(CHROMIUM).exists():
+        return
+    left_out = [item for item in items if item.get_closest_marker("browser")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        config.stash[_LEFT_OUT] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if config.stash.get(_LEFT_OUT, 0):
+        terminalreporter.write_line(f"{config.stash[_LEFT_OUT]} {SKIP_NOTE}")
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: npm ci")
+    return AXE.read_text()
 
 
 @pytest.fixture

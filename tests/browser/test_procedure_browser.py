@@ -55,11 +55,12 @@ def test_register_confirm_activate_and_return_to_the_relying_party(
     page.get_by_label("Отчество").fill("Сергеевна")
     page.get_by_label("Мобильный телефон").fill("8 916 111-22-33")
     page.get_by_label("E-mail").fill(EMAIL)
-    page.check("#consent_pd_law_152")
-    page.check("#consent_pd_processing")
+    page.get_by_label("№ 152-ФЗ «О персональных данных» (обязательно)").check()
+    page.get_by_label("Даю согласие на передачу и обработку персональных данных (обязательно)").check()
     page.get_by_role("button", name="Продолжить регистрацию").click()
 
-    assert page.get_by_label("Логин (e-mail)").input_value() == EMAIL
+    # the SMS step: its own page, for the login just registered
+    assert page.get_by_label("Логин (e-mail или телефон)").input_value() == EMAIL
     deliver()
     params = confirm_activate_and_return(
         page,

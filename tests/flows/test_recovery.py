@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from idp.clock import clock
-from idp.web.messages import MESSAGES
+from idp.web.messages import MESSAGES, message
 from tests.support.pages import post_form, text
 
 
@@ -55,12 +55,12 @@ def test_wrong_code_and_expired_code(client, make_account, outbox):
     post_form(client, "/password/forgot", "/password/forgot", {"login": account["email"]})
     wrong = post_form(client, "/password/forgot/code", "/password/forgot/code", {"code": "000000"})
     assert wrong.status_code == 401
-    assert MESSAGES["bad_credentials"] in text(wrong)
+    assert message("code_wrong", tries_left=4) in text(wrong)  # a code is asked for, not a password
     code = _sms_code(outbox, account["phone"])
     clock.advance(601)
     expired = post_form(client, "/password/forgot/code", "/password/forgot/code", {"code": code})
     assert expired.status_code == 401
-    assert MESSAGES["sms_expired"] in text(expired)
+    assert MESSAGES["code_expired"] in text(expired)
 
 
 def test_an_old_sms_proof_does_not_skip_the_current_password(client, make_account, outbox):

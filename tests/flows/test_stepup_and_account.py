@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 from idp.clock import clock
 from idp.sessions.sso_session import ACR_MFA
-from idp.web.messages import MESSAGES
+from idp.web.messages import MESSAGES, message
 from tests.support.config import RP_CALLBACK
 from tests.support.oidc import start_authorization
 from tests.support.pages import csrf_token, post_form, text
@@ -26,7 +26,7 @@ def test_step_up_by_sms_completes_the_request(client, make_account, sign_in, out
     assert "Отправить еще раз?" in page
     code = outbox.sms_code(person["phone"])
     wrong = post_form(client, f"/stepup?ia={ia}", "/stepup", {"ia": ia, "code": "x"})
-    assert MESSAGES["bad_credentials"] in text(wrong)
+    assert message("code_wrong", tries_left=4) in text(wrong)  # a code is asked for, not a password
     assert len(outbox.messages("sms", person["phone"])) == 1  # reloading the page sends nothing new
     done = post_form(client, f"/stepup?ia={ia}", "/stepup", {"ia": ia, "code": code})
     assert done.headers["Location"] == f"/authorize/resume/{ia}"
@@ -42,7 +42,7 @@ def test_step_up_code_expires(client, make_account, sign_in, outbox):
     code = outbox.sms_code(person["phone"])
     clock.advance(601)
     response = post_form(client, "/account", "/stepup", {"code": code})
-    assert MESSAGES["sms_expired"] in text(response)
+    assert MESSAGES["code_expired"] in text(response)
 
 
 def test_step_up_needs_a_session(client):

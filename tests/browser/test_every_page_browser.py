@@ -1,0 +1,207 @@
+"""Every page a person can meet, walked in Debian's chromium at a phone's and a desktop's width,
+in Russian and in English: forms filled by their visible labels, axe-core's WCAG 2.1 AA rules,
+nothing wider than the screen, and a full-page screenshot of each in tests/artifacts/screens/.
+
+The walk is the procedure itself, from a relying party (the development demo on loopback)
+through registration, the SMS step, «Изменить пароль», activation and back, then the pages
+around it: the account, consents, recovery, step-up, sign-out, the end and error pages.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+from flows import activation_link
+from idp.clock import clock
+from idp.db import db
+from idp.models import Account
+from idp.sessions.sso_session import ACR_MFA
+from tests.browser.pagecheck import PageCheck
+from tests.conftest import CONFIDENTIAL
+from tests.flows.conftest import Outbox
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "walker@example.ru"
+PHONE = "+79163334455"
+NEW_PASSWORD = "Тёплый-Вечер-на-Пресне-9"
+LAW_152 = (
+    "Ознакомлен(а) с положениями Федерального закона от 27.07.2006 № 152-ФЗ "
+    "«О персональных данных» (обязательно)"
+)
+
+
+def _authorize(live_server: str, **extra) -> str:
+    params = {
+        "client_id": CONFIDENTIAL["client_id"],
+        "response_type": "code",
+        "scope": "openid profile email phone",
+        "redirect_uri": live_server + "/demo/callback",
+        "state": "walk",
+        "nonce": "walk",
+        **extra,
+    }
+    return live_server + "/authorize?" + urlencode(params)
+
+
+def _expired_activation_link(app, make_account) -> str:
+    """The link of a cabinet whose 24 hours have passed (it is deleted)."""
+    person = make_account(email_verified_at=None, activation_deadline=clock.now())
+    with app.app_context():
+        return "/activate/" + activation_link.make_token(db.session.get(Account, person["id"]))
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_page(browser, axe_source, app, live_server, make_account, publish_version, language, width):
+    context = browser.new_context(
+        locale="ru-RU" if language == "ru" else "en-GB", viewport={"width": width, "height": 800}
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    walk = PageCheck(page, axe_source, language, width)
+    outbox = Outbox(app)
+    try:
+        _procedure(walk, live_server, outbox, language)
+        _around_the_account(walk, live_server, outbox)
+        _ends_and_errors(walk, live_server, app, make_account, publish_version)
+    finally:
+        context.close()
+
+
+def _procedure(walk: PageCheck, live_server: str, outbox: Outbox, language: str) -> None:
+    page = walk.page
+    # The relying party asks in English through ui_locales; the Russian person's browser says ru.
+    page.goto(live_server + "/demo" + ("?ui_locales=en" if language == "en" else ""))
+    walk.check("demo")
+    page.get_by_role("link", name=walk.t("Ваш личный кабинет")).click()
+    page.wait_for_url("**/login?ia=*")
+    walk.check("login")
+    walk.button("Войти").click()
+    walk.summary_has_focus()
+    walk.check("login-errors")
+
+    walk.link("Зарегистрируйтесь").click()
+    walk.check("register")
+    walk.button("Продолжить регистрацию").click()
+    walk.summary_has_focus()
+    walk.check("register-errors")
+    walk.label("Фамилия").fill("Ходокова")
+    walk.label("Имя").fill("Вера")
+    walk.label("Отчество").fill("Павловна")
+    walk.label("Мобильный телефон").fill("8 916 333-44-55")
+    walk.label("E-mail").fill(EMAIL)
+    walk.label(LAW_152, exact=False).check()
+    walk.label("Даю согласие на передачу и обработку персональных данных (обязательно)", exact=False).check()
+    walk.button("Продолжить регистрацию").click()
+
+    page.wait_for_url("**step=sms*")
+    assert "+7 *** ***-44-55" in page.content()
+    walk.check("sms-step")
+    code = outbox.sms_code(PHONE)
+    walk.label("Пароль").fill("000000" if code != "000000" else "111111")
+    walk.button("Войти").click()
+    walk.summary_has_focus()
+    walk.check("sms-step-wrong")
+    walk.label("Пароль").fill(code)
+    walk.button("Войти").click()
+
+    page.wait_for_url("**/password/change*")
+    walk.check("password-change")
+    walk.label("Новый пароль").fill("короткий")
+    walk.label("Подтверждение пароля").fill("другой")
+    walk.button("Изменить пароль").click()
+    walk.summary_has_focus()
+    walk.check("password-change-errors")
+    walk.label("Новый пароль").fill(NEW_PASSWORD)
+    walk.label("Подтверждение пароля").fill(NEW_PASSWORD)
+    walk.button("Изменить пароль").click()
+
+    page.wait_for_url("**/login?*notice=password_changed*")
+    walk.check("after-password-change")
+    walk.label("Пароль").fill(NEW_PASSWORD)
+    walk.button("Войти").click()
+    walk.check("not-activated")
+
+    mail_tab = page.context.new_page()
+    mail_tab.goto(live_server + outbox.activation_path(EMAIL))
+    walk.page = mail_tab
+    walk.check("activate")
+    walk.button("Активировать Личный кабинет").click()
+    walk.check("activated")
+    walk.page = page
+    mail_tab.close()
+
+    walk.label("Логин (e-mail или телефон)").fill(EMAIL)
+    walk.label("Пароль").fill(NEW_PASSWORD)
+    walk.button("Войти").click()
+    page.wait_for_url("**/demo/callback*")
+    walk.check("demo-signed-in")
+
+
+def _around_the_account(walk: PageCheck, live_server: str, outbox: Outbox) -> None:
+    page = walk.page
+    page.goto(live_server + "/account")
+    walk.check("account")
+    page.get_by_role("link", name="2026-01").first.click()
+    walk.check("consent-text")
+    page.goto(live_server + "/account/close?kind=pd_processing")
+    walk.check("consent-close")
+
+    page.goto(_authorize(live_server, acr_values=ACR_MFA))
+    page.wait_for_url("**/stepup*")
+    walk.check("stepup")
+    walk.label("Код из SMS").fill("x")
+    walk.button("Подтвердить").click()
+    walk.summary_has_focus()
+    walk.check("stepup-wrong")
+
+    page.goto(live_server + "/password/forgot")
+    walk.check("forgot")
+    walk.button("Получить код").click()
+    walk.check("forgot-errors")
+    walk.label("Логин (e-mail или телефон)").fill(EMAIL)
+    walk.button("Получить код").click()
+    walk.check("forgot-code")
+    walk.label("Код из SMS").fill("000000")
+    walk.button("Продолжить").click()
+    walk.check("forgot-code-wrong")
+
+    page.goto(live_server + "/logout")
+    walk.check("logout-confirm")
+    page.goto(live_server + "/dev/outbox")
+    walk.check("dev-outbox")
+
+
+def _ends_and_errors(walk: PageCheck, live_server: str, app, make_account, publish_version) -> None:
+    page = walk.page
+    publish_version("pd_processing", "2027-01", "Согласие, редакция 2.\n\nДобавлен сайт utp.rossetimr.ru.\n")
+    page.goto(_authorize(live_server))
+    page.wait_for_url("**/consents/update*")
+    walk.check("consent-update")
+    walk.button("Продолжить").click()
+    walk.summary_has_focus()
+    walk.check("consent-update-errors")
+    walk.button("Не согласен(на)").click()
+    walk.check("consent-declined")
+
+    page.goto(live_server + "/account/close?kind=pd_processing")
+    walk.button("Отозвать согласие и закрыть Личный кабинет").click()
+    walk.check("consent-closed")
+
+    page.goto(live_server + _expired_activation_link(app, make_account))
+    walk.check("activation-expired")
+    page.goto(live_server + "/no-such-page")
+    walk.check("not-found")
+    page.goto(live_server + "/authorize?client_id=nobody&response_type=code")
+    walk.check("authorize-error")
+
+    page.goto(live_server + "/login")
+    for _ in range(11):
+        walk.label("Логин (e-mail или телефон)").fill("someone@example.ru")
+        walk.label("Пароль").fill("не-тот-пароль")
+        walk.button("Войти").click()
+        page.wait_for_load_state("load")
+    walk.check("too-many-attempts")
