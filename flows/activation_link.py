@@ -23,6 +23,7 @@ from idp.models import Account, audit
 from idp.ops import metrics
 from idp.services import settings
 from idp.web.formats import moscow_time
+from idp.web.locale import in_language_of
 from idp.web.messages import email_subject
 
 
@@ -92,15 +93,16 @@ def activate(token: str) -> Account:
 
 
 def send(account: Account) -> None:
-    """Queue the activation e-mail in the caller's transaction."""
+    """Queue the activation e-mail in the caller's transaction, in the owner's language."""
     link = public_url("activation.confirm_form", token=make_token(account))
     values = {"account": account, "link": link, "deadline": deadline_text(account)}
-    enqueue_email(
-        account.email,
-        email_subject("activation"),
-        render_template("email/activation.txt", **values),
-        render_template("email/activation.html", **values),
-    )
+    with in_language_of(account.locale):
+        enqueue_email(
+            account.email,
+            email_subject("activation"),
+            render_template("email/activation.txt", **values),
+            render_template("email/activation.html", **values),
+        )
 
 
 def deadline_text(account: Account) -> str:

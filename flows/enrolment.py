@@ -28,6 +28,7 @@ from idp.db import db
 from idp.models import Account, audit, new_sub
 from idp.ops import metrics
 from idp.services import settings
+from idp.web.locale import in_language_of, tag_of_page
 from idp.web.messages import email_subject
 
 
@@ -95,6 +96,7 @@ def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evid
         phone=person.phone,
         registered_by=evidence.registered_by,
         created_at=now,
+        locale=tag_of_page(),  # e-mails to the owner speak it (a web registration's page language)
         # An office registration's deadline starts when the activation link is sent.
         activation_deadline=(
             activation_deadline(now, settings().activation_window)
@@ -126,9 +128,10 @@ def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evid
 
 def _notify_owner(owner: Account) -> None:
     values = {"account": owner, "login_link": public_url("login.login_form")}
-    enqueue_email(
-        owner.email,
-        email_subject("already_registered"),
-        render_template("email/already_registered.txt", **values),
-        render_template("email/already_registered.html", **values),
-    )
+    with in_language_of(owner.locale):
+        enqueue_email(
+            owner.email,
+            email_subject("already_registered"),
+            render_template("email/already_registered.txt", **values),
+            render_template("email/already_registered.html", **values),
+        )

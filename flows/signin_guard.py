@@ -29,7 +29,8 @@ from idp.db import db
 from idp.models import Account
 from idp.services import settings
 from idp.store.ratelimit import FailureLimit
-from idp.web.messages import EMAIL_SUBJECTS
+from idp.web.locale import in_language_of
+from idp.web.messages import email_subject
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,11 @@ def _tell_owner(account: Account) -> None:
         "minutes": settings().login_attempt_window // 60,
         "recovery_link": public_url("recovery.forgot_form"),
     }
-    enqueue_email(
-        account.email,
-        EMAIL_SUBJECTS["failed_sign_ins"],
-        render_template("email/failed_sign_ins.txt", **values),
-        render_template("email/failed_sign_ins.html", **values),
-    )
+    with in_language_of(account.locale):
+        enqueue_email(
+            account.email,
+            email_subject("failed_sign_ins"),
+            render_template("email/failed_sign_ins.txt", **values),
+            render_template("email/failed_sign_ins.html", **values),
+        )
     db.session.commit()

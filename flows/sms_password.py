@@ -148,7 +148,9 @@ def allow_send(channel_key: str, purpose: str = CONFIRM) -> None:
         raise DailyCapReached(purpose=purpose) from None
 
 
-def request(asked_for: str, address: str | None, also_for: tuple[str, ...] = (), purpose: str = CONFIRM) -> None:
+def request(
+    asked_for: str, address: str | None, also_for: tuple[str, ...] = (), purpose: str = CONFIRM
+) -> None:
     """What every request for an SMS pays, whether or not one goes out, so that the answer
     never tells whether a cabinet exists: the requester's budgets and the global one, then
     the cooldown and daily cap of the login asked for (in its normal spelling, never the

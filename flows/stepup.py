@@ -41,7 +41,9 @@ def _show(form: SmsCodeForm, account: Account, status=200):
         form,
         status,
         tries_left=sms_password.tries_left(sms_password.STEP_UP, account.sub) if live else None,
-        resend_wait=sms_password.cooldown_left(sms_password.STEP_UP, sms_password.login_channel(account.phone)),
+        resend_wait=sms_password.cooldown_left(
+            sms_password.STEP_UP, sms_password.login_channel(account.phone)
+        ),
         methods=second_factors.available(account),
     )
 

@@ -9,6 +9,7 @@ carried on every link.
 from __future__ import annotations
 
 from flask import has_request_context, request, session
+from flask_babel import force_locale
 
 DEFAULT = "ru"
 SUPPORTED = ("ru", "en")
@@ -43,3 +44,13 @@ def select_locale() -> str:
     if chosen in SUPPORTED:
         return chosen
     return request.accept_languages.best_match(SUPPORTED) or DEFAULT
+
+
+def tag_of_page() -> str:
+    """The page's language as a BCP 47 tag, kept as an account's locale."""
+    return dict(zip(SUPPORTED, PUBLISHED, strict=True)).get(select_locale(), PUBLISHED[0])
+
+
+def in_language_of(account_locale: str | None):
+    """Render in the account's own language (a message to its owner may be caused by someone else)."""
+    return force_locale(first_supported(account_locale or "") or DEFAULT)
