@@ -224,6 +224,10 @@ def _register_error_pages(app: Flask) -> None:
             return body, 429, {**headers, "Cache-Control": "no-store"}
         return render_template("error.html", message=too_many_attempts(error.retry_after)), 429, headers
 
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_template("error.html", message=message("forbidden")), 403
+
     @app.errorhandler(404)
     def not_found(error):
         return render_template("error.html", message=message("not_found")), 404

@@ -17,6 +17,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.services import settings
+from idp.web.messages import message
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 CLIENT_ID = "demo"
@@ -62,9 +63,9 @@ def login():
 def callback():
     pending = session.pop("demo", None)
     if not pending or request.args.get("state") != pending["state"]:
-        return render_template("error.html", message="Демо: неверный state."), 400
+        return render_template("error.html", message=message("demo_bad_state")), 400
     if "error" in request.args:
-        return render_template("error.html", message=f"Демо: {request.args['error']}"), 400
+        return render_template("error.html", message=message("demo_error", error=request.args["error"])), 400
     issuer = settings().issuer
     oauth = _oauth()
     token = oauth.fetch_token(issuer + "/token", code=request.args["code"], code_verifier=pending["verifier"])

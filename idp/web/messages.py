@@ -141,9 +141,13 @@ MESSAGES = {
     "consent_not_ticked": N_("Отметьте согласие, чтобы продолжить."),
     # step-up
     "stepup_sent": N_("Код подтверждения направлен по SMS на номер {phone}."),
+    # the development demo relying party
+    "demo_bad_state": N_("Демо: неверный state."),
+    "demo_error": N_("Демо: {error}"),
     # pages the app answers with when nothing else does
     "csrf_failed": N_("Страница устарела. Обновите её и повторите."),
     "not_found": N_("Страница не найдена."),
+    "forbidden": N_("Эта страница Вам недоступна."),
     "not_allowed": N_("Так обратиться к этой странице нельзя."),
     "too_large": N_("Слишком большой запрос."),
     "unexpected": N_("Что-то пошло не так. Повторите попытку позже."),

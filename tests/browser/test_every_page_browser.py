@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pyotp
 import pytest
 
 from flows import activation_link
+from flows.office import staff_auth
+from flows.office.models import SUPERVISOR
 from idp.clock import clock
 from idp.db import db
 from idp.models import Account
@@ -27,6 +30,7 @@ pytestmark = pytest.mark.browser
 EMAIL = "walker@example.ru"
 PHONE = "+79163334455"
 NEW_PASSWORD = "Тёплый-Вечер-на-Пресне-9"
+STAFF_PASSWORD = "Клиентский-офис-2026"
 LAW_152 = (
     "Ознакомлен(а) с положениями Федерального закона от 27.07.2006 № 152-ФЗ "
     "«О персональных данных» (обязательно)"
@@ -66,6 +70,7 @@ def test_every_page(browser, axe_source, app, live_server, make_account, publish
     try:
         _procedure(walk, live_server, outbox, language)
         _around_the_account(walk, live_server, outbox)
+        _office(walk, live_server, app)
         _ends_and_errors(walk, live_server, app, make_account, publish_version)
     finally:
         context.close()
@@ -205,3 +210,54 @@ def _ends_and_errors(walk: PageCheck, live_server: str, app, make_account, publi
         walk.button("Войти").click()
         page.wait_for_load_state("load")
     walk.check("too-many-attempts")
+
+
+def _office(walk: PageCheck, live_server: str, app) -> None:
+    """The client office's console: an operator signs in with a password and TOTP, registers an
+    applicant and prints the paper it signs (the seed's words, in Russian on every page)."""
+    page = walk.page
+    with app.app_context():
+        staff_auth.create("walker", "Ходокова Анна", SUPERVISOR, STAFF_PASSWORD)
+    page.goto(live_server + "/staff/login")
+    walk.check("staff-login")
+    walk.button("Войти").click()
+    walk.summary_has_focus()
+    walk.check("staff-login-errors")
+    walk.label("Логин сотрудника").fill("walker")
+    walk.label("Пароль").fill(STAFF_PASSWORD)
+    walk.button("Войти").click()
+    page.wait_for_url("**/staff/login/code*")
+    walk.check("staff-code-enrolment")
+    secret = page.locator("#totp-secret").inner_text()
+    walk.label("Код из приложения").fill(pyotp.TOTP(secret).at(int(clock.time())))
+    walk.button("Подтвердить").click()
+    page.wait_for_url("**/staff/applicants*")
+    walk.check("office-search")
+    walk.label("Телефон или e-mail").fill("nobody@example.ru")
+    walk.button("Найти").click()
+    walk.check("office-search-nothing")
+
+    walk.link("Зарегистрировать заявителя").click()
+    walk.check("office-new")
+    walk.button("Зарегистрировать").click()
+    walk.summary_has_focus()
+    walk.check("office-new-errors")
+    walk.label("Услуга").select_option("переоформление")
+    walk.label("Фамилия").fill("Заявкина")
+    walk.label("Имя").fill("Ольга")
+    walk.label("Нет отчества").check()
+    walk.label("Мобильный телефон").fill("+7 916 444-55-66")
+    walk.label("E-mail").fill("zayavkina@example.ru")
+    walk.label(LAW_152, exact=False).check()
+    walk.label("Даю согласие на передачу и обработку персональных данных (обязательно)", exact=False).check()
+    walk.button("Зарегистрировать").click()
+    walk.check("office-applicant")
+    with page.context.expect_page() as opened:
+        walk.link("Порядок доступа для подписи заявителем").click()
+    paper = opened.value
+    walk.page = paper
+    walk.check("office-acknowledgement", page_language="ru")
+    walk.page = page
+    paper.close()
+    page.goto(live_server + "/staff/audit")
+    walk.check("office-audit")

@@ -19,8 +19,13 @@ def activation_link(smtp_server, email: str) -> str:
 
 
 def confirm_activate_and_return(page, context, *, email, code, new_password, deliver, smtp_server, callback):
-    """From the sign-in page with the SMS password to the relying party's callback; its query."""
-    page.get_by_label("Логин (e-mail)").fill(email)
+    """From the sign-in page (or the SMS step right after registration, whose login is fixed)
+    with the SMS password to the relying party's callback; its query."""
+    login = page.get_by_label("Логин (e-mail или телефон)")
+    if login.is_editable():
+        login.fill(email)
+    else:
+        assert login.input_value() == email
     page.get_by_label("Пароль").fill(code)
     page.get_by_role("button", name="Войти").click()
 
@@ -38,7 +43,7 @@ def confirm_activate_and_return(page, context, *, email, code, new_password, del
     mail_tab.wait_for_load_state("load")
     assert "Активировать Личный кабинет" not in mail_tab.content()
 
-    page.get_by_label("Логин (e-mail)").fill(email)
+    page.get_by_label("Логин (e-mail или телефон)").fill(email)
     page.get_by_label("Пароль").fill(new_password)
     page.get_by_role("button", name="Войти").click()
     page.wait_for_url(callback + "*")
