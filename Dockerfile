@@ -40,13 +40,16 @@ COPY idp ./idp
 COPY flows ./flows
 COPY consent ./consent
 COPY templates ./templates
+COPY translations ./translations
 COPY static ./static
 COPY migrations ./migrations
 COPY config ./config
 COPY wsgi.py gunicorn.conf.py ./
 # Read-only root filesystem in production: compile now, and let instance/ exist
 # (create_app only checks it; SQLite and the development secret live there).
-RUN python -m compileall -q /app \
+# The message catalogues are compiled here, as `make install` does (no .mo is committed).
+RUN pybabel --quiet compile -d /app/translations \
+ && python -m compileall -q /app \
  && mkdir -p /app/instance \
  && chown lkidp:lkidp /app/instance
 USER 10001:10001
