@@ -22,8 +22,8 @@ from idp.db import db
 from idp.models import Account
 from idp.sessions.sso_session import ACR_MFA
 from tests.browser.pagecheck import PageCheck
-from tests.conftest import CONFIDENTIAL
-from tests.flows.conftest import Outbox
+from tests.support.config import CONFIDENTIAL
+from tests.support.outbox import Outbox
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,9 @@ from idp.models import Account
 from idp.sessions.sso_session import ACR_MFA
 from idp.web.formats import moscow_time
 from idp.web.messages import MESSAGES, message
-from tests.flows.conftest import NEW_PASSWORD, PERSON, PHONE_E164, post_form, start_authorization, text
+from tests.support.oidc import start_authorization
+from tests.support.pages import post_form, text
+from tests.support.registration import NEW_PASSWORD, PERSON, PHONE_E164
 
 LOGIN = PERSON["email"]
 IMPORTANT = (
