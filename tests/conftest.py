@@ -165,4 +165,4 @@ def sign_in(client):
 
 # leak_guard: every log record of the session is checked for personal data and secrets at the end.
 # delivery: the SMS gateway and SMTP server fixtures.
-pytest_plugins = ["tests.support.leak_guard", "tests.support.delivery"]
+pytest_plugins = ["tests.support.leak_guard", "tests.support.delivery", "tests.support.catalogue_versions"]

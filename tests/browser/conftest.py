@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.consent.conftest import publish_version  # noqa: F401  (the consent update page)
-
 # IDP_TEST_CHROMIUM points elsewhere (a path that does not exist shows the skip).
 CHROMIUM = os.environ.get("IDP_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"

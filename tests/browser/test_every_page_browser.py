@@ -21,9 +21,9 @@ from idp.clock import clock
 from idp.db import db
 from idp.models import Account
 from idp.sessions.sso_session import ACR_MFA
-from tests.browser.pagecheck import PageCheck
 from tests.support.config import CONFIDENTIAL
 from tests.support.outbox import Outbox
+from tests.support.pagecheck import PageCheck
 
 pytestmark = pytest.mark.browser
 
