@@ -13,11 +13,19 @@ adds about 50 µs a request (docs/BENCHMARKS.md, "Worker models tried").
     .venv/bin/python -m bench.inprocess                       # PostgreSQL + Redis, 2000 requests each
     .venv/bin/python -m bench.inprocess --profile code        # and cProfile's top functions for one
     .venv/bin/python -m bench.inprocess --profile code --by-package   # its CPU split by package
+    .venv/bin/python -m bench.inprocess --profile code --split   # signature, round trips, Authlib, ours
+    .venv/bin/python -m bench.inprocess --asgi                # through the ASGI application instead
+
+With --asgi each request is an ASGI scope handed to the application gunicorn's
+ASGI worker runs (idp/serving/asgi_bridge.py) on a uvloop event loop in this
+process: userinfo and introspection are then judged on the loop with the asyncio
+Redis client, the token endpoint on the bridge's threads, whose CPU is counted too.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import io
 import json
@@ -46,6 +54,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--profile", default="", help="one scenario to run under cProfile")
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime)")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--asgi", action="store_true", help="call the ASGI application, not the WSGI one")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="with --profile: CPU split into RSA signature, round trips, Authlib, our code, the rest",
+    )
     parser.add_argument(
         "--by-package",
         action="store_true",
@@ -65,12 +79,13 @@ class Caller:
         self.access_token = access_token
         self.refresh_tokens = refresh_tokens
         self.codes = codes
+        self.loop = asyncio.new_event_loop()  # where the requests of one scenario run (see measure)
 
     def environ(self, method: str, path: str, headers: dict, body: str | None = None) -> dict:
         builder = EnvironBuilder(path=path, method=method, headers=headers, data=body, base_url=self.base_url)
         return builder.get_environ()
 
-    def call(self, environ: dict) -> tuple[str, bytes]:
+    async def call(self, environ: dict) -> tuple[str, bytes]:
         status = []
         body = b"".join(self.app(environ, lambda s, h, e=None: status.append(s)))
         return status[0], body
@@ -101,24 +116,68 @@ class Caller:
             self.refresh_tokens.append(json.loads(body)["refresh_token"])
 
 
-def measure(caller: Caller, scenario: str, count: int, profiler: cProfile.Profile | None) -> dict:
+class AsgiCaller(Caller):
+    """The same requests, as ASGI scopes handed to the application of gunicorn's ASGI worker,
+    on a uvloop event loop as that worker runs."""
+
+    def __init__(self, app, *args) -> None:
+        # here, not at the top: the environment of the app under test is set just before
+        import uvloop
+
+        from idp.serving.asgi_bridge import FlaskOnAsgi
+
+        super().__init__(FlaskOnAsgi(app), *args)
+        self.loop = uvloop.new_event_loop()
+
+    async def call(self, environ: dict) -> tuple[str, bytes]:
+        headers = [
+            (key[5:].replace("_", "-").lower().encode(), value.encode("latin-1"))
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        ]
+        if environ.get("CONTENT_TYPE"):
+            headers.append((b"content-type", environ["CONTENT_TYPE"].encode()))
+        scope = {
+            "type": "http", "http_version": "1.1", "method": environ["REQUEST_METHOD"], "scheme": "http",
+            "path": environ["PATH_INFO"], "root_path": "", "query_string": environ["QUERY_STRING"].encode(),
+            "headers": headers, "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 80),
+        }  # fmt: skip
+        incoming = [{"type": "http.request", "body": environ["wsgi.input"].read(), "more_body": False}]
+        sent: list[dict] = []
+
+        async def receive():
+            return incoming.pop(0)
+
+        async def send(message):
+            sent.append(message)
+
+        await self.app(scope, receive, send)
+        return str(sent[0]["status"]), sent[1]["body"]
+
+
+async def _requests(caller: Caller, scenario: str, count: int, profiler: cProfile.Profile | None) -> float:
+    """`count` requests one after the other, inside one run of the loop (a server's loop runs
+    on; starting it per request would charge each request the loop's own set-up); their wall time."""
     build = caller.builders()[scenario]
-    environs = []
-    before = resource.getrusage(resource.RUSAGE_SELF)
     wall = 0.0
     for _ in range(count):
         environ = build()
-        environs.append(environ)
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        status, body = caller.call(environ)
+        status, body = await caller.call(environ)
         if profiler:
             profiler.disable()
         wall += time.perf_counter() - started
         if not status.startswith("200"):
             raise RuntimeError(f"{scenario}: {status} {body[:300]!r}")
         caller.after(scenario, body)
+    return wall
+
+
+def measure(caller: Caller, scenario: str, count: int, profiler: cProfile.Profile | None) -> dict:
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    wall = caller.loop.run_until_complete(_requests(caller, scenario, count, profiler))
     after = resource.getrusage(resource.RUSAGE_SELF)
     # Building the environ is in the CPU figures; measure it alone and take it out.
     build_started = time.process_time()
@@ -158,6 +217,38 @@ def package_split(stats: pstats.Stats, shown: int = 16) -> str:
     return "\n".join(lines)
 
 
+# The parts of a request's CPU that docs/BENCHMARKS.md reports, by owner (see `owner`).
+PARTS = (
+    ("RSA signature", lambda name: name == "C: method 'sign'"),
+    (
+        "round trips (redis-py, psycopg, sockets)",
+        lambda name: (
+            name in ("redis", "hiredis", "psycopg", "sqlalchemy")
+            or name.startswith(
+                ("C: method 'send", "C: method 'recv", "C: built-in method select", "C: method 'poll")
+            )
+        ),
+    ),
+    ("Authlib (and joserfc)", lambda name: name in ("authlib", "joserfc")),
+    ("our code (idp/)", lambda name: name == "lk-idp idp"),
+)
+
+
+def cost_split(stats: pstats.Stats, cpu_us: float) -> str:
+    """The measured CPU of a request split into PARTS (and the rest) by their profiled shares."""
+    shares: dict[str, float] = {}
+    for (filename, _, function), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        name = owner(filename, function)
+        part = next((label for label, owns in PARTS if owns(name)), "the rest (stdlib, C builtins, metrics)")
+        shares[part] = shares.get(part, 0.0) + tottime
+    total = sum(shares.values()) or 1.0
+    lines = [f"{'part':42s} {'share':>6s} {'≈ µs':>6s}"]
+    for label in [label for label, _ in PARTS] + ["the rest (stdlib, C builtins, metrics)"]:
+        share = shares.get(label, 0.0) / total
+        lines.append(f"{label:42s} {share:6.1%} {share * cpu_us:6.0f}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     scenarios = [s for s in args.scenarios.split(",") if s]
@@ -171,13 +262,12 @@ def main(argv=None) -> int:
         os.environ.update(target.env())
         from idp.app import create_app
 
-        caller = Caller(
+        caller = (AsgiCaller if args.asgi else Caller)(
             create_app(), target, seeds[0]["access_token"], [s["refresh_token"] for s in seeds[1:]], codes
         )
         print(f"{'scenario':14s} {'cpu µs':>8s} {'user':>7s} {'sys':>6s} {'wall µs':>8s}   per request")
         for scenario in scenarios:
-            warm_up = caller.call(caller.builders()[scenario]())  # compile caches, pools, key parsing
-            caller.after(scenario, warm_up[1])
+            measure(caller, scenario, 1, None)  # compile caches, pools, key parsing
             # process_time: CPU, as the table; waits on PostgreSQL and Redis are not charged
             profiler = cProfile.Profile(time.process_time) if args.profile == scenario else None
             count = min(args.requests, len(codes)) if scenario == "code" else args.requests
@@ -188,7 +278,9 @@ def main(argv=None) -> int:
             else:
                 row = measure(caller, scenario, count, None)
             print(ROW.format(**row))
-            if profiler and args.by_package:
+            if profiler and args.split:
+                print(cost_split(pstats.Stats(profiler), row["cpu_us"]))
+            elif profiler and args.by_package:
                 print(package_split(pstats.Stats(profiler)))
             elif profiler:
                 out = io.StringIO()

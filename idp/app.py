@@ -50,7 +50,7 @@ from idp.oidc.server import build_server
 from idp.ops import logging_setup, metrics
 from idp.ops.views import bp as ops_bp
 from idp.services import Services
-from idp.serving import proxies
+from idp.serving import protocol_routes, proxies
 from idp.serving.asgi_bridge import BODY_LIMIT
 from idp.sessions import sso_session
 from idp.sessions.cookie import SessionCookies
@@ -136,9 +136,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         keyring=KeyRing(settings.signing_key_files),
         discovery_body=discovery_body(settings.issuer),
         clients=ClientCache(settings.client_cache_ttl),
+        engine=_engine(app),
+        app_context=app.app_context,
     )
     _contribute_from_other_packages()
-    app.extensions["idp.oauth"] = build_server(app, app.extensions["idp"])
+    app.extensions["idp.oauth"] = server = build_server(app.extensions["idp"])
     sso_session.on_end(tokens.revoke_session_grants)  # tokens die with their session
     for blueprint in _blueprints(settings):
         app.register_blueprint(blueprint)
@@ -148,6 +150,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     logging_setup.init_app(app, log_probes=settings.log_probes)
     metrics.init_app(app)
     headers.init_app(app, settings.development)
+    app.extensions["idp.lane"] = lane = protocol_routes.ProtocolLane(
+        server, BODY_LIMIT, headers.lean_headers(settings.development)
+    )
+    app.wsgi_app = lane.wsgi(app.wsgi_app)
     app.wsgi_app = app.extensions["idp.published"] = PublishedDocuments(app, app.wsgi_app)
     app.wsgi_app = proxies.trusted_proxy_fix(app.wsgi_app, settings.trusted_proxies)
     register_cli(app)
@@ -155,6 +161,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         attach_in_process(app)
     _register_error_pages(app)
     return app
+
+
+def _engine(app: Flask):
+    with app.app_context():
+        return db.engine
 
 
 def _contribute_from_other_packages() -> None:
@@ -202,6 +213,8 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
 
 def _answers_a_relying_party() -> bool:
     """A protocol endpoint called by a relying party's code, which reads JSON, not a page."""
+    if request.path in protocol_routes.PATHS:
+        return True  # the protocol lane's paths, should Flask ever answer one
     return request.blueprint == "oidc" and request.endpoint not in BROWSER_ENDPOINTS
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
+import uvicorn
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
@@ -14,6 +16,7 @@ from idp.clock import clock, utcnow
 from idp.db import db
 from idp.models import Account
 from idp.oidc.clients import load_into_db
+from idp.serving.asgi_bridge import FlaskOnAsgi
 from tests.support import backends
 from tests.support.config import clients_toml, make_settings
 from tests.support.net import free_port
@@ -66,14 +69,49 @@ def production_app(app, backend, server_port, clients_file):
     return create_app(settings)
 
 
+# The protocol tests run under both worker classes: the WSGI app as gthread serves it,
+# and the ASGI application gunicorn's ASGI worker serves (idp/serving/asgi_bridge.py).
+BOTH_WORKER_CLASSES = ("tests/oidc/", "tests/consent/")
+
+
+def pytest_generate_tests(metafunc):
+    if "live_server" in metafunc.fixturenames:
+        path = metafunc.definition.path.relative_to(Path(__file__).resolve().parent.parent).as_posix()
+        kinds = ["gthread", "asgi"] if path.startswith(BOTH_WORKER_CLASSES) else ["gthread"]
+        metafunc.parametrize("live_server", kinds, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def live_server(app, server_port):
-    """The app behind a real HTTP server on loopback, for real clients and browsers."""
+def live_server(request, app, server_port):
+    """The app behind a real HTTP server on loopback, for real clients and browsers:
+    werkzeug's threaded server on the WSGI app (as gthread), or uvicorn on the ASGI
+    application of gunicorn's ASGI worker."""
+    if getattr(request, "param", "gthread") == "asgi":
+        yield from _asgi_server(app, server_port)
+        return
     httpd = make_server("127.0.0.1", server_port, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server_port}"
     httpd.shutdown()
+    httpd.server_close()
+
+
+def _asgi_server(app, port: int):
+    application = FlaskOnAsgi(app)
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, lifespan="off", log_config=None, access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    application.pool.shutdown()
 
 
 KEEP_TABLES = {"client", "signing_key", "alembic_version"}

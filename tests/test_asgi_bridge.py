@@ -6,54 +6,12 @@ tests/ops/test_gunicorn.py runs it under a real gunicorn.
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from idp.serving.asgi_bridge import BODY_LIMIT, FlaskOnAsgi, wsgi_environ
-
-
-def _scope(method: str, path: str, headers=(), query: bytes = b"") -> dict:
-    return {
-        "type": "http",
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "https",
-        "path": path,
-        "root_path": "",
-        "query_string": query,
-        "headers": [(name.encode(), value.encode("latin-1")) for name, value in headers],
-        "client": ("203.0.113.7", 50123),
-        "server": ("127.0.0.1", 8000),
-    }
-
-
-def _exchange(bridge: FlaskOnAsgi, scope: dict, incoming: list[dict]) -> list[dict]:
-    """Run one request through the bridge; the messages it sent."""
-    sent: list[dict] = []
-
-    async def receive():
-        return incoming.pop(0)
-
-    async def send(message):
-        sent.append(message)
-
-    # in a thread of its own: a browser test of the same run may hold this thread's loop
-    with ThreadPoolExecutor(1) as runner:
-        runner.submit(asyncio.run, bridge(scope, receive, send)).result()
-    return sent
-
-
-def _call(bridge: FlaskOnAsgi, scope: dict, chunks=(b"",)) -> tuple[int, dict, bytes]:
-    """Status, headers and body of one request whose body arrives in `chunks`."""
-    incoming = [
-        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
-        for i, chunk in enumerate(chunks)
-    ]
-    start, body = _exchange(bridge, scope, incoming)
-    headers = {name.decode(): value.decode("latin-1") for name, value in start["headers"]}
-    return start["status"], headers, body["body"]
+from tests.support.asgi import call as _call
+from tests.support.asgi import exchange as _exchange
+from tests.support.asgi import scope as _scope
 
 
 @pytest.fixture(scope="module")

@@ -55,6 +55,17 @@ def test_getdel_following_without_the_named_key(the_store):
     assert (json.loads(value), followed) == ({"account_id": 7}, None)
 
 
+def test_getdel_following_reading_reads_a_third_key_in_the_same_step(the_store):
+    code = json.dumps({"account_id": 42})
+    the_store.set("code:3", code, 60)
+    the_store.set("acct:42", "the account", 60)
+    the_store.set("rl:x", "3:1.0:2.0", 60)
+    found = the_store.getdel_following_reading("rl:x", "code:3", ("used:3", 60), "account_id", "acct:")
+    assert found == ("3:1.0:2.0", code, "the account")
+    again = the_store.getdel_following_reading("rl:none", "code:3", ("used:3", 60), "account_id", "acct:")
+    assert again == (None, None, None)
+
+
 def test_a_set_keeps_its_members_and_the_longest_lifetime(the_store):
     the_store.add_member("set:1", "a", 600)
     the_store.add_member("set:1", "b", 60)

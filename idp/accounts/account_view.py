@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from idp.db import db
 from idp.models import Account
-from idp.services import store
+from idp.services import orm_session, store
 from idp.store import StoreUnavailable
 
 STORE_PREFIX = "acct:"
@@ -126,7 +126,8 @@ def load(account_id: int, stored: str | None | object = UNREAD) -> AccountView |
     raw = store().get(key) if stored is UNREAD else stored
     if raw is not None and raw != STALE:
         return _decode(raw)
-    view = select_view(account_id)
+    with orm_session():
+        view = select_view(account_id)
     if view is not None and raw is None:
         store().set(key, _encode(view), ENTRY_TTL, only_if_absent=True)
     return view

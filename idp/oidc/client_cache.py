@@ -13,6 +13,7 @@ import threading
 from idp.clock import clock
 from idp.db import db
 from idp.models import Client
+from idp.services import orm_session
 
 
 class ClientCache:
@@ -27,9 +28,10 @@ class ClientCache:
         entry = self._entries.get(client_id)
         if entry is not None and entry[1] > clock.time():
             return entry[0]
-        client = Client.query.filter_by(client_id=client_id).first()
-        if client is not None:
-            db.session.expunge(client)  # a read-only snapshot, shared across requests
+        with orm_session():
+            client = Client.query.filter_by(client_id=client_id).first()
+            if client is not None:
+                db.session.expunge(client)  # a read-only snapshot, shared across requests
         with self._lock:
             if len(self._entries) > 10_000:
                 self._entries.clear()

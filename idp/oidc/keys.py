@@ -17,6 +17,7 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 from idp.clock import clock, utcnow
 from idp.db import db
 from idp.models import SigningKey
+from idp.services import orm_session
 
 REFRESH = 60
 ALGORITHMS = ("RS256", "ES256")
@@ -114,7 +115,11 @@ class KeyRing:
         ]
 
     def _load(self) -> None:
-        rows = self._file_rows() if self._key_files else self._database_rows()
+        if self._key_files:
+            rows = self._file_rows()
+        else:
+            with orm_session():
+                rows = self._database_rows()
         now = utcnow()
         published = [r for r in rows if r[3] is None or r[3] > now]
         if [r[0].kid for r in published] != [r[0].kid for r in self._rows]:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 
 from authlib.common.encoding import to_native
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2.rfc6749 import (
+    AuthorizationServer,
     InvalidClientError,
     InvalidGrantError,
+    ResourceProtector,
     UnsupportedResponseTypeError,
     grants,
 )
-from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749.requests import OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -28,7 +29,6 @@ from authlib.oidc.core import UserInfoEndpoint
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.util import create_half_hash
 from authlib.oidc.rpinitiated import EndSessionEndpoint
-from flask import request as flask_request
 
 from idp.accounts import account_view
 from idp.accounts.account_view import AccountView
@@ -42,6 +42,9 @@ from idp.ops import metrics
 from idp.services import Services
 from idp.sessions import sso_session
 from idp.store import ratelimit
+from idp.store.base import StoreRead
+
+CLIENT_AUTH_LIMIT = "client-auth"  # failed client authentications, counted per address
 
 
 class AuthorizationCode:
@@ -95,7 +98,8 @@ class FamilyTokens:
             "scope": scope,
         }
         if include_refresh_token:
-            token["refresh_token"] = tokens.new_refresh_token()
+            # a rotation wrote its successor already (RefreshGrant.authenticate_refresh_token)
+            token["refresh_token"] = getattr(self.request, "successor", None) or tokens.new_refresh_token()
         return token
 
 
@@ -120,13 +124,22 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
         store.set_json(f"code:{tokens.digest(code)}", data, settings.code_ttl)
 
     def query_authorization_code(self, code, client):
-        # GETDEL is the redemption: two concurrent exchanges cannot both see the code.
+        # GETDEL is the redemption: two concurrent exchanges cannot both see the code. The
+        # address's failed client authentications are read in the same step and judged after
+        # it: past their limit the code is spent and the exchange refused, as the code could
+        # not have been exchanged from there before it expired anyway.
         key = tokens.digest(code)
         store = self.server.services.store
         marker = (f"usedcode:{key}", max(600, self.server.services.settings.code_ttl * 10))
-        raw, stored_account = store.getdel_following(
-            f"code:{key}", marker, "account_id", account_view.STORE_PREFIX
+        failures = self.server.client_auth_failures()
+        (counter_key,) = failures.read_ahead(self.request.remote_addr).args
+        counter, raw, stored_account = store.getdel_following_reading(
+            counter_key, f"code:{key}", marker, "account_id", account_view.STORE_PREFIX
         )
+        try:
+            failures.raise_if_waiting(failures.counted(counter))
+        except ratelimit.RateLimited:
+            raise self.server.refusal_after_failures(self.request) from None
         data = json.loads(raw) if raw is not None else None
         if data is None:
             used = store.get_json(marker[0])
@@ -153,12 +166,15 @@ class RefreshGrant(FamilyTokens, grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        requested = set((self.request.payload.scope or "").split())
+        requested = self.request.payload.scope or None
         if requested:
             row = tokens.find_refresh_token(refresh_token)
-            if row is None or not requested <= set(row.scope.split()):
+            if row is None or not set(requested.split()) <= set(row.scope.split()):
                 return None
-        claimed = tokens.claim_refresh_token(refresh_token, self.request.client.client_id)
+        successor = tokens.new_refresh_token()
+        client_id = self.request.client.client_id
+        claimed = tokens.rotate_refresh_token(refresh_token, client_id, successor, requested)
+        self.request.successor = successor if claimed is not None else None
         if claimed is not None and tokens.session_ended(self.server.services.store, claimed.grant):
             tokens.revoke_family(claimed.family_id)  # logged out elsewhere, or the session expired
             return None
@@ -251,8 +267,24 @@ class BearerValidator(BearerTokenValidator):
 class UserInfo(UserInfoEndpoint):
     """Plain JSON userinfo; no client lookup on this hot path (signed userinfo is not offered)."""
 
+    @staticmethod
+    def _take_form_token(request) -> None:
+        form_token = request.form.get("access_token") if request.method == "POST" else None
+        if form_token and not request.headers.get("Authorization"):
+            # RFC 6750 §2.2: the token may come as a form parameter; Authlib reads only the header.
+            request.headers = {"Authorization": f"Bearer {form_token}"}
+
+    def reads_ahead(self, request) -> list[StoreRead]:
+        """The one read a userinfo request makes (the token, its family's mark, the account)."""
+        self._take_form_token(request)
+        parts = (request.headers.get("Authorization") or "").split(None, 1)  # as Authlib splits it
+        bearer = len(parts) == 2 and parts[0].lower() == "bearer"
+        read = tokens.access_token_read(parts[1], with_account=True) if bearer else None
+        return [read] if read is not None else []
+
     def __call__(self, request):
-        token = self.resource_protector.acquire_token("openid")
+        self._take_form_token(request)
+        token = self.resource_protector.validate_request(["openid"], request)
         account = token.get_user()
         if account is None or not is_active(account, utcnow()):
             raise InvalidTokenError()
@@ -279,6 +311,14 @@ class Revocation(RevocationEndpoint):
 
 class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS = CONFIDENTIAL_AUTH_METHODS
+
+    def reads_ahead(self, request) -> list[StoreRead] | None:
+        """An access token's introspection reads the store only, in one round trip: the failed
+        client authentications and the token. A refresh token is read from SQL (None here)."""
+        read = tokens.access_token_read(request.form.get("token"))
+        if read is None or request.form.get("token_type_hint") == "refresh_token":
+            return None
+        return [self.server.client_auth_read(request), read]
 
     def query_token(self, token_string, token_type_hint):
         if token_type_hint != "refresh_token":
@@ -337,35 +377,68 @@ class Issuer(IssuerParameter):
         return self.issuer
 
 
+class ProtocolResponse:
+    """What the server answers, before any web framework renders it (idp/serving/protocol_render.py
+    for the protocol lane, idp/oidc/views.py for the pages)."""
+
+    __slots__ = ("status", "body", "headers")
+
+    def __init__(self, status: int, body, headers: list[tuple[str, str]]) -> None:
+        self.status, self.body, self.headers = status, body, list(headers)
+
+    @property
+    def location(self) -> str | None:
+        return next((value for name, value in self.headers if name.lower() == "location"), None)
+
+    @location.setter
+    def location(self, value: str) -> None:  # RFC 9207's iss parameter (Authlib's IssuerParameter)
+        self.headers = [(n, v) for n, v in self.headers if n.lower() != "location"] + [("Location", value)]
+
+
 class Server(AuthorizationServer):
+    """Authlib's framework-agnostic server: it is handed Authlib requests (built by the protocol
+    lane from the ASGI scope or WSGI environ, or by the pages from Flask's request, each with the
+    caller's `remote_addr`) and answers `ProtocolResponse`s."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
     def authenticate_client(self, request, methods, endpoint="token"):
         """Client authentication, with failed attempts limited per address: a client
         secret is a secret, and guessing it is throttled like a password. Only failures
         count, so a busy relying party is never throttled for succeeding."""
         address = request.remote_addr
-        settings = self.services.settings
-        failures = ratelimit.FailureLimit(
-            "client-auth", settings.client_auth_failures_per_window, settings.login_attempt_window
-        )
+        failures = self.client_auth_failures()
+        # A code exchange reads the failures with the code's redemption (CodeGrant), one round
+        # trip for both; a failed authentication reads them here, as every other request does.
+        with_redemption = endpoint == "token" and request.payload.grant_type == "authorization_code"
         try:
-            failures.check(address)
-        except ratelimit.RateLimited:
-            raise InvalidClientError(
-                description="Too many failed client authentications; try again later.",
-                status_code=401 if "Authorization" in request.headers else 400,
-            ) from None
-        try:
+            if not with_redemption:
+                failures.check(address)
             try:
-                return super().authenticate_client(request, methods, endpoint)
-            except ValueError:
-                # Authlib's Basic parsing raises this for "Basic " with nothing after it
-                # and for credentials that are not UTF-8: a client that did not authenticate.
-                raise InvalidClientError(
-                    description="Malformed client credentials.", status_code=401
-                ) from None
-        except InvalidClientError:
-            failures.fail(address)
-            raise
+                try:
+                    return super().authenticate_client(request, methods, endpoint)
+                except ValueError:
+                    # Authlib's Basic parsing raises this for "Basic " with nothing after it
+                    # and for credentials that are not UTF-8: a client that did not authenticate.
+                    raise InvalidClientError(
+                        description="Malformed client credentials.", status_code=401
+                    ) from None
+            except InvalidClientError:
+                if with_redemption:
+                    failures.check(address)  # not read yet
+                failures.fail(address)
+                raise
+        except ratelimit.RateLimited:
+            raise self.refusal_after_failures(request) from None
+
+    @staticmethod
+    def refusal_after_failures(request) -> InvalidClientError:
+        return InvalidClientError(
+            description="Too many failed client authentications; try again later.",
+            status_code=401 if "Authorization" in request.headers else 400,
+        )
 
     def get_authorization_grant(self, request):
         try:
@@ -377,21 +450,36 @@ class Server(AuthorizationServer):
                 "The response type is not supported by the server.", ""
             ) from None
 
-    def create_oauth2_request(self, request):
-        """Authlib's request from the HTTP one, with the caller's address on it; a request
-        built already (a resumed authorization request) is used as it is."""
-        if isinstance(request, OAuth2Request):
-            return request
-        oauth_request = super().create_oauth2_request(request)
-        oauth_request.remote_addr = flask_request.remote_addr or "unknown"
-        return oauth_request
+    def client_auth_failures(self) -> ratelimit.FailureLimit:
+        settings = self.services.settings
+        return ratelimit.FailureLimit(
+            CLIENT_AUTH_LIMIT, settings.client_auth_failures_per_window, settings.login_attempt_window
+        )
 
-    def resumed_request(self, params: dict) -> OAuth2Request:
-        """A paused authorization request, read from the store rather than the URL."""
-        oauth_request = OAuth2Request("GET", flask_request.url, headers=flask_request.headers)
-        oauth_request.payload = BasicOAuth2Payload(params)
-        oauth_request.remote_addr = flask_request.remote_addr or "unknown"
-        return oauth_request
+    def client_auth_read(self, request) -> StoreRead:
+        """The read of this address's failed client authentications, which every client
+        authentication makes first."""
+        return self.client_auth_failures().read_ahead(request.remote_addr)
+
+    def reads_ahead(self, name: str, request) -> list[StoreRead] | None:
+        """What endpoint `name` will read from the store for this request, so that it can be
+        read ahead on the event loop; None: the endpoint needs more than that, on a thread."""
+        reads = getattr(self._endpoints[name][0], "reads_ahead", None)
+        return None if reads is None else reads(request)
+
+    def create_oauth2_request(self, request):
+        if not isinstance(request, OAuth2Request):
+            raise TypeError("the server is handed Authlib requests, built by its caller")
+        return request
+
+    def create_json_request(self, request):
+        return self.create_oauth2_request(request)
+
+    def handle_response(self, status, body, headers):
+        return ProtocolResponse(status, body, headers)
+
+    def send_signal(self, name, *args, **kwargs):
+        pass  # nothing here listens to Authlib's signals
 
     def query_client(self, client_id):
         return self.services.clients.get(client_id)
@@ -411,17 +499,15 @@ class Server(AuthorizationServer):
                 "claims": (info.get("claims") or {}).get("userinfo"),
             },
         )
-        if token.get("refresh_token"):
+        if token.get("refresh_token") and not getattr(request, "successor", None):
             tokens.save_refresh_token(
                 token["refresh_token"], family, client.client_id, request.user.id, token["scope"], info
             )
         metrics.count("tokens_issued", grant=request.payload.grant_type)
 
 
-def build_server(app, services: Services) -> Server:
-    server = Server()
-    server.services = services
-    server.init_app(app)
+def build_server(services: Services) -> Server:
+    server = Server(services)
     id_token = IdToken(require_nonce=False)
     server.register_grant(CodeGrant, [S256Challenge(required=True), id_token])
     server.register_grant(RefreshGrant, [id_token])

@@ -18,16 +18,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, func, insert, select, update
 
 from idp.accounts import account_view
 from idp.clock import clock, utcnow
-from idp.db import db, direct_sql
+from idp.db import UTCDateTime
+from idp.db.prepared import Prepared
 from idp.models import RefreshToken
 from idp.services import services, settings, store
 from idp.sessions import records
 from idp.sessions.records import SsoSession
-from idp.store.base import Store
+from idp.store.base import Store, StoreRead
 
 OFFLINE_ACCESS = "offline_access"
 
@@ -114,17 +115,27 @@ def save_access_token(token: str, data: dict) -> None:
     store().set_json(f"at:{digest(token)}", record, ttl)
 
 
-def find_access_token(token: str, with_account: bool = False) -> AccessTokenRecord | None:
-    """One round trip: the token, its family's revocation mark and, for userinfo, the
-    account's store entry (see account_view)."""
+def access_token_read(token: str | None, with_account: bool = False) -> StoreRead | None:
+    """The one read that finds an access token: the token, its family's revocation mark and,
+    for userinfo, the account's store entry (see account_view). None: not one of ours."""
     family = _family_of(token or "")
     if family is None:
         return None
-    keys = [f"at:{digest(token)}", f"revfam:{family}"]
+    keys = (f"at:{digest(token)}", f"revfam:{family}")
     if with_account:
-        raw, revoked, account = store().mget_following(keys, "account_id", account_view.STORE_PREFIX)
+        return StoreRead("mget_following", (keys, "account_id", account_view.STORE_PREFIX))
+    return StoreRead("mget", (keys,))
+
+
+def find_access_token(token: str, with_account: bool = False) -> AccessTokenRecord | None:
+    """One round trip (`access_token_read`)."""
+    read = access_token_read(token, with_account)
+    if read is None:
+        return None
+    if with_account:
+        raw, revoked, account = read.run(store())
     else:
-        (raw, revoked), account = store().mget(keys), account_view.UNREAD
+        (raw, revoked), account = read.run(store()), account_view.UNREAD
     if raw is None or revoked is not None:
         return None
     record = AccessTokenRecord(token, json.loads(raw), account)
@@ -136,9 +147,10 @@ def revoke_access_token(token: str) -> None:
 
 
 _REFRESH = RefreshToken.__table__
-_INSERT_REFRESH = insert(_REFRESH)
-_FIND_REFRESH = select(_REFRESH).where(_REFRESH.c.token_hash == bindparam("hash"))
-_CLAIM_REFRESH = (
+_NEW_ROW = ("token_hash", "family_id", "client_id", "account_id", "scope", "grant", "issued_at", "expires_at")
+_INSERT_REFRESH = Prepared(insert(_REFRESH).values({name: bindparam(name) for name in _NEW_ROW}))
+_FIND_REFRESH = Prepared(select(_REFRESH).where(_REFRESH.c.token_hash == bindparam("hash")))
+_CLAIM = (
     update(_REFRESH)
     .where(
         _REFRESH.c.token_hash == bindparam("hash"),
@@ -149,6 +161,40 @@ _CLAIM_REFRESH = (
     )
     .values(used_at=bindparam("now"))
     .returning(*_REFRESH.c)
+)
+
+
+def _successor_of(claimed):
+    """The rotated token's row, from the claimed one: the same family, client, account and
+    grant, the requested scope (or the old one), a new lifetime."""
+    return select(
+        bindparam("new_hash", type_=String),
+        claimed.c.family_id,
+        claimed.c.client_id,
+        claimed.c.account_id,
+        func.coalesce(bindparam("scope", type_=String), claimed.c.scope),
+        claimed.c.grant,
+        bindparam("now", type_=UTCDateTime),
+        bindparam("expires", type_=UTCDateTime),
+    )
+
+
+_claimed = _CLAIM.cte("claimed")
+# PostgreSQL: claim the old row and insert its successor in one statement (one round trip).
+_ROTATE = Prepared(
+    select(_claimed).add_cte(insert(_REFRESH).from_select(_NEW_ROW, _successor_of(_claimed)).cte("successor"))
+)
+# Elsewhere (SQLite): the claim, then the successor, each committed on its own.
+_CLAIM_ONLY = Prepared(_CLAIM)
+_INSERT_SUCCESSOR = Prepared(
+    insert(_REFRESH).from_select(
+        _NEW_ROW, _successor_of(_REFRESH).where(_REFRESH.c.id == bindparam("claimed_id"))
+    )
+)
+_REVOKE_FAMILY = Prepared(
+    update(_REFRESH)
+    .where(_REFRESH.c.family_id == bindparam("family"), _REFRESH.c.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
 )
 
 
@@ -181,8 +227,8 @@ class RefreshTokenRow:
         return self.revoked_at is not None or self.used_at is not None
 
 
-def _row(found) -> RefreshTokenRow | None:
-    return RefreshTokenRow(**found._mapping) if found is not None else None
+def _row(found: dict | None) -> RefreshTokenRow | None:
+    return RefreshTokenRow(**found) if found is not None else None
 
 
 def save_refresh_token(token: str, family: str, client_id: str, account_id: int, scope: str, grant: dict):
@@ -197,30 +243,40 @@ def save_refresh_token(token: str, family: str, client_id: str, account_id: int,
         "issued_at": now,
         "expires_at": now + timedelta(seconds=settings().refresh_token_ttl),
     }
-    direct_sql.run(_INSERT_REFRESH, values)
+    _INSERT_REFRESH.run(services().engine, values)
 
 
 def find_refresh_token(token: str) -> RefreshTokenRow | None:
-    return _row(direct_sql.first(_FIND_REFRESH, {"hash": digest(token or "")}))
+    return _row(_FIND_REFRESH.first(services().engine, {"hash": digest(token or "")}))
 
 
-def claim_refresh_token(token: str, client_id: str) -> RefreshTokenRow | None:
-    """Mark a live refresh token used and return it, in one statement: of two racing
+def rotate_refresh_token(
+    token: str, client_id: str, successor: str, scope: str | None
+) -> RefreshTokenRow | None:
+    """Mark a live refresh token used and write its successor; the used row, or None when the
+    token is not live (unknown, used, revoked, expired, another client's). Of two racing
     requests exactly one gets the row (the other waits on the row lock, then finds it used).
 
-    The claim commits on its own, before the new tokens are written: should writing
-    them fail, the client has lost its refresh token exactly as if the answer had
-    been lost on the way, and signs in again."""
-    params = {"hash": digest(token or ""), "client": client_id, "now": utcnow()}
-    return _row(direct_sql.first(_CLAIM_REFRESH, params))
+    On PostgreSQL both happen in one statement. Elsewhere the claim commits on its own
+    first: should writing the successor fail, the client has lost its refresh token exactly
+    as if the answer had been lost on the way, and signs in again."""
+    engine, now = services().engine, utcnow()
+    claim = {"hash": digest(token or ""), "client": client_id, "now": now}
+    successor_row = {
+        "new_hash": digest(successor),
+        "scope": scope,
+        "now": now,
+        "expires": now + timedelta(seconds=settings().refresh_token_ttl),
+    }
+    if engine.dialect.name == "postgresql":
+        return _row(_ROTATE.first(engine, {**claim, **successor_row}))
+    claimed = _CLAIM_ONLY.first(engine, claim)
+    if claimed is not None:
+        _INSERT_SUCCESSOR.run(engine, {**successor_row, "claimed_id": claimed["id"]})
+    return _row(claimed)
 
 
 def revoke_family(family: str) -> None:
     """Revoke every token issued from one authorization code."""
     store().set(f"revfam:{family}", "1", settings().access_token_ttl + 60)
-    db.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    db.session.commit()
+    _REVOKE_FAMILY.run(services().engine, {"family": family, "now": utcnow()})

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from authlib.common.urls import add_params_to_uri
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, OAuth2Request
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
@@ -16,6 +19,7 @@ from idp.db import db
 from idp.models import Account
 from idp.oidc import interaction, policy
 from idp.oidc.claims import parse_claims_request
+from idp.oidc.server import ProtocolResponse
 from idp.ops import logging_setup
 from idp.services import services, settings
 from idp.sessions import sso_session
@@ -28,6 +32,24 @@ PROMPT_NONE_ERRORS = {"login": "login_required", "refuse": "access_denied"}
 
 def server():
     return current_app.extensions["idp.oauth"]
+
+
+def _page_request(params: dict | None = None) -> OAuth2Request:
+    """This page's request as Authlib reads it; a paused authorization request is read
+    from the store (`params`) rather than the URL."""
+    if params is None:
+        oauth_request = FlaskOAuth2Request(request)
+    else:
+        oauth_request = OAuth2Request("GET", request.url, headers=request.headers)
+        oauth_request.payload = BasicOAuth2Payload(params)
+    oauth_request.remote_addr = request.remote_addr or "unknown"
+    return oauth_request
+
+
+def _flask_response(answer: ProtocolResponse) -> Response:
+    if isinstance(answer.body, dict):
+        return Response(json.dumps(answer.body), status=answer.status, headers=answer.headers)
+    return Response(answer.body, status=answer.status, headers=answer.headers)
 
 
 def _cached_json(body: bytes, max_age: int) -> Response:
@@ -95,7 +117,7 @@ def _authorize(params: dict, ia: str | None, started_at: float | None, declined=
     sso = sso_session.current()
     account = db.session.get(Account, sso.account_id) if sso else None
     state = params.get("state")
-    oauth_request = server().resumed_request(params) if ia else None
+    oauth_request = _page_request(params if ia else None)
     try:
         grant = server().get_consent_grant(oauth_request, end_user=account if sso else None)
     except OAuth2Error as error:
@@ -130,7 +152,9 @@ def _authorize(params: dict, ia: str | None, started_at: float | None, declined=
     sso_session.remember_client(sso, grant.request.client.client_id)
     if ia:
         interaction.forget(ia)
-    return server().create_authorization_response(grant=grant, grant_user=account)
+    return _flask_response(
+        server().create_authorization_response(grant.request, grant=grant, grant_user=account)
+    )
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
@@ -151,30 +175,6 @@ def resume(ia):
     return _authorize(paused["params"], ia, paused["started_at"], paused.get("declined", []))
 
 
-@bp.post("/token")
-def token():
-    return server().create_token_response()
-
-
-@bp.route("/userinfo", methods=["GET", "POST"])
-def userinfo():
-    form_token = request.form.get("access_token") if request.method == "POST" else None
-    if form_token and "Authorization" not in request.headers:
-        # RFC 6750 §2.2: the token may come as a form parameter; Authlib reads only the header.
-        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {form_token}"
-    return server().create_endpoint_response("userinfo")
-
-
-@bp.post("/revoke")
-def revoke():
-    return server().create_endpoint_response("revocation")
-
-
-@bp.post("/introspect")
-def introspect():
-    return server().create_endpoint_response("introspection")
-
-
 def _logout_confirmed() -> bool:
     if request.method != "POST" or request.form.get("confirm") != "1":
         return False
@@ -188,14 +188,14 @@ def _logout_confirmed() -> bool:
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     try:
-        validated = server().validate_endpoint_request("end_session")
+        validated = server().validate_endpoint_request("end_session", _page_request())
     except OAuth2Error as error:
         return _error_page(error)
     if validated.needs_confirmation and not _logout_confirmed():
         # Without an id_token_hint anyone could link here and sign a person out:
         # ask them first (RP-Initiated Logout §6).
         return render_template("logout_confirm.html")
-    response = server().create_endpoint_response("end_session", validated)
-    if response is not None:
-        return response
+    answer = server().create_endpoint_response("end_session", validated)
+    if answer is not None:
+        return _flask_response(answer)
     return redirect(url_for("login.login_form", notice="signed_out"))

@@ -15,6 +15,7 @@ import re
 import sys
 import time
 import uuid
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
@@ -28,6 +29,8 @@ _SANE_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 QUIET_ENDPOINTS = frozenset({"ops.healthz", "ops.readyz", "ops.metrics"})
 
 access_log = logging.getLogger("idp.access")
+# The request id of a request answered outside Flask (the protocol lane, idp/serving/).
+current_request_id: ContextVar[str | None] = ContextVar("idp_request_id", default=None)
 
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys() | {"message", "asctime"}
@@ -56,8 +59,12 @@ class RequestIdFilter(logging.Filter):
     """Stamp the current request's id on every record logged while serving it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id") and has_request_context():
-            record.request_id = g.get("request_id")
+        if not hasattr(record, "request_id"):
+            lane_request_id = current_request_id.get()
+            if lane_request_id is not None:
+                record.request_id = lane_request_id
+            elif has_request_context():
+                record.request_id = g.get("request_id")
         return True
 
 
@@ -97,8 +104,16 @@ def note_client(client_id: str | None) -> None:
     g.access_client_id = client_id
 
 
+def sane_client_id(candidates) -> str | None:
+    """The relying party, when the request names one (never its secret): the first
+    candidate that is a plain identifier."""
+    for value in candidates:
+        if value and _SANE_CLIENT_ID.match(value):
+            return value
+    return None
+
+
 def _client_id() -> str | None:
-    """The relying party, when the request names one (never its secret)."""
     candidates = [g.get("access_client_id"), request.args.get("client_id")]
     if request.mimetype == "application/x-www-form-urlencoded" and not _over_the_limit():
         candidates.append(request.form.get("client_id"))
@@ -108,10 +123,24 @@ def _client_id() -> str | None:
         auth = None
     if auth is not None and auth.type == "basic":
         candidates.append(auth.username)
-    for value in candidates:
-        if value and _SANE_CLIENT_ID.match(value):
-            return value
-    return None
+    return sane_client_id(candidates)
+
+
+def access_record(request_id: str, method: str, route: str | None, status: int, started, client_id) -> None:
+    """The one access record of a request; `client_id` is called only when the record is written."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return  # the record's fields cost more than some whole requests
+    access_log.info(
+        "request",
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+            "client_id": client_id(),
+        },
+    )
 
 
 def init_app(app: Flask, log_probes: bool = False) -> None:
@@ -128,18 +157,8 @@ def init_app(app: Flask, log_probes: bool = False) -> None:
         response.headers[REQUEST_ID_HEADER] = request_id
         if request.endpoint in QUIET_ENDPOINTS and not log_probes:
             return response
-        if not access_log.isEnabledFor(logging.INFO):
-            return response  # the record's fields cost more than some whole requests
-        started = g.get("request_started")
-        access_log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "route": request.url_rule.rule if request.url_rule else None,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
-                "client_id": _client_id(),
-            },
+        route = request.url_rule.rule if request.url_rule else None
+        access_record(
+            request_id, request.method, route, response.status_code, g.get("request_started"), _client_id
         )
         return response

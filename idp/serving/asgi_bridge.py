@@ -23,6 +23,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from idp.oidc.published import PATHS
+from idp.serving import proxies
+from idp.serving.protocol_request import ProtocolRequest
+from idp.serving.protocol_routes import PATHS as LANE_PATHS
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +117,10 @@ class FlaskOnAsgi:
     def __init__(self, flask_app, threads: int | None = None) -> None:
         self.flask_app = flask_app
         self.published = flask_app.extensions["idp.published"]
-        threads = threads or flask_app.extensions["idp"].settings.request_threads
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="flask")
+        self.lane = flask_app.extensions["idp.lane"]
+        settings = flask_app.extensions["idp"].settings
+        self.trusted_proxies = proxies.networks(settings.trusted_proxies)
+        self.pool = ThreadPoolExecutor(threads or settings.request_threads, thread_name_prefix="flask")
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -123,7 +128,10 @@ class FlaskOnAsgi:
         answer = self._published(scope)
         if answer is None:
             try:
-                answer = await self._from_flask(scope, receive)
+                if scope["path"] in LANE_PATHS:
+                    answer = await self._from_lane(scope, receive)
+                else:
+                    answer = await self._from_flask(scope, receive)
             except ClientGone:
                 return
         status, headers, body = answer
@@ -136,6 +144,19 @@ class FlaskOnAsgi:
         if_none_match = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"), "")
         answer = self.published.answer(scope["path"], scope["method"], if_none_match)
         return None if answer is None else (answer.status_code, answer.asgi_headers, answer.body)
+
+    async def _from_lane(self, scope, receive) -> tuple[int, list, bytes]:
+        body, size = await read_body(receive)
+        request = ProtocolRequest.from_scope(scope, body, (scope.get("client") or ("", 0))[0])
+        request.client_address, request.scheme, request.host = proxies.forwarded(
+            request.client_address, request.scheme, request.host, request.headers, self.trusted_proxies
+        )
+        answer = None if size > len(body) else await self.lane.answer_on_loop(request)
+        if answer is None:
+            answer = await asyncio.get_running_loop().run_in_executor(
+                self.pool, self.lane.answer, request, size > len(body)
+            )
+        return answer.status_code, answer.asgi_headers, answer.body
 
     async def _from_flask(self, scope, receive) -> tuple[int, list, bytes]:
         body, size = await read_body(receive)

@@ -17,6 +17,28 @@ def networks(entries: tuple[str, ...]) -> tuple:
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
 
 
+def is_trusted(peer: str, allowed: tuple) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in network for network in allowed)
+
+
+def forwarded(peer: str, scheme: str, host: str, headers, allowed: tuple) -> tuple[str, str, str]:
+    """(client address, scheme, host) of a request that did not pass through `trusted_proxy_fix`
+    (the protocol lane under the ASGI worker): the same one hop of X-Forwarded-*, from a
+    trusted peer only."""
+    if not allowed or not is_trusted(peer, allowed):
+        return peer, scheme, host
+
+    def last(name: str, default: str) -> str:
+        value = headers.get(name)
+        return value.rsplit(",", 1)[-1].strip() if value else default
+
+    return last("x-forwarded-for", peer), last("x-forwarded-proto", scheme), last("x-forwarded-host", host)
+
+
 def trusted_proxy_fix(wsgi_app, trusted: tuple[str, ...]):
     """Wrap wsgi_app so that X-Forwarded-* count only when the peer is trusted."""
     if not trusted:
@@ -25,11 +47,7 @@ def trusted_proxy_fix(wsgi_app, trusted: tuple[str, ...]):
     fixed = ProxyFix(wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
 
     def app(environ, start_response):
-        try:
-            peer = ipaddress.ip_address(environ.get("REMOTE_ADDR", ""))
-        except ValueError:
-            peer = None
-        if peer is not None and any(peer in network for network in allowed):
+        if is_trusted(environ.get("REMOTE_ADDR", ""), allowed):
             return fixed(environ, start_response)
         return wsgi_app(environ, start_response)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class StoreUnavailable(RuntimeError):
@@ -23,6 +23,23 @@ def parse_window(raw: str | None, now: float, window: int) -> tuple[int, float, 
 
 def format_window(count: int, started: float, last: float) -> str:
     return f"{count}:{started!r}:{last!r}"
+
+
+class WouldBlock(RuntimeError):
+    """Raised on the event loop where a request needs I/O that was not read ahead of it:
+    the request is answered again, from the start, on a thread (idp/serving/protocol_routes.py)."""
+
+
+class StoreRead(NamedTuple):
+    """One read a request will make, named so that it can be made ahead, on the event loop
+    (`Store.read_ahead`), and answered from there (idp/store/prefetched.py). `method` is a
+    read method of Store, `args` its arguments, lists as tuples."""
+
+    method: str
+    args: tuple
+
+    def run(self, store: Store):
+        return getattr(store, self.method)(*self.args)
 
 
 class Store(ABC):
@@ -52,6 +69,13 @@ class Store(ABC):
         """getdel that also keeps the value under marker=(key, ttl), so that a second attempt
         can be recognised as reuse, and reads the key that a field of the removed value names
         (as in mget_following); all in one step. None for either when absent."""
+
+    @abstractmethod
+    def getdel_following_reading(
+        self, also: str | None, key: str, marker: tuple[str, int], field: str, prefix: str
+    ) -> tuple[str | None, str | None, str | None]:
+        """getdel_following that also reads the key `also` in the same step:
+        (also's value, the value, the followed value)."""
 
     @abstractmethod
     def delete(self, *keys: str) -> int: ...
@@ -87,6 +111,10 @@ class Store(ABC):
     @abstractmethod
     def clear(self) -> None:
         """Remove every key under this store's prefix (tests)."""
+
+    async def read_ahead(self, reads: list[StoreRead]) -> list:
+        """The results of `reads`, on the event loop. This default suits a store without I/O."""
+        return [read.run(self) for read in reads]
 
     def get_json(self, key: str) -> Any:
         raw = self.get(key)

@@ -69,12 +69,17 @@ class MemoryStore(Store):
             return self._getdel(key)
 
     def getdel_following(self, key, marker, field, prefix):
+        _, value, followed = self.getdel_following_reading(None, key, marker, field, prefix)
+        return value, followed
+
+    def getdel_following_reading(self, also, key, marker, field, prefix):
         with self._lock:
+            read = self._live(self.prefix + also) if also else None
             value = self._getdel(key)
             if value is not None:
                 marker_key, ttl = marker
                 self._data[self.prefix + marker_key] = (value, clock.time() + ttl)
-            return value, self._follow(value, field, prefix)
+            return read, value, self._follow(value, field, prefix)
 
     def delete(self, *keys):
         with self._lock:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from idp.clock import clock
 from idp.ops import metrics
 from idp.services import store
-from idp.store.base import parse_window
+from idp.store.base import StoreRead, parse_window
 
 
 class RateLimited(Exception):
@@ -78,10 +78,17 @@ class Limit:
     limit: int
     window: int
 
-    def read(self, subject: str) -> Counted:
-        now = clock.time()
-        count, opened, last = parse_window(store().get(_key(self.name, subject)), now, self.window)
+    def read_ahead(self, subject: str) -> StoreRead:
+        """The read `read` makes, to be made ahead of it (idp/store/prefetched.py)."""
+        return StoreRead("get", (_key(self.name, subject),))
+
+    def counted(self, raw: str | None) -> Counted:
+        """A stored window, as read."""
+        count, opened, last = parse_window(raw, clock.time(), self.window)
         return Counted(count, opened, last)
+
+    def read(self, subject: str) -> Counted:
+        return self.counted(self.read_ahead(subject).run(store()))
 
     def waits_until(self, counted: Counted) -> float:
         """When the next event is allowed (in the past when it is allowed now)."""

@@ -3,12 +3,16 @@ rules that depend on time also keep their own timestamps in the values."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import redis
+import redis.asyncio
+import redis.asyncio.sentinel
 from redis.sentinel import Sentinel
 
-from idp.store.base import Store, StoreUnavailable
+from idp.store.base import Store, StoreRead, StoreUnavailable
 
 # A followed key is built inside the script, so it is not declared in KEYS: fine on one
 # Redis server (what lk-idp uses), not on Redis Cluster.
@@ -32,14 +36,18 @@ return values
 """
 )
 
+# KEYS[3], when given, is read in the same step (its value third).
 _GETDEL_FOLLOWING = (
     _FOLLOW
     + """
 local value = redis.call('GETDEL', KEYS[1])
 if value then redis.call('SET', KEYS[2], value, 'EX', ARGV[1]) end
-return {value, follow(value, ARGV[2], ARGV[3])}
+return {value, follow(value, ARGV[2], ARGV[3]), KEYS[3] and redis.call('GET', KEYS[3])}
 """
 )
+
+SOCKET_TIMEOUT = 2  # seconds, for a command, on either client
+_PLAIN = ("get", "mget")  # reads that one MGET makes together
 
 _INCR_WITH_WINDOW = """
 local value = redis.call('INCR', KEYS[1])
@@ -63,13 +71,20 @@ return {count, started, last}
 
 
 # A Redis that does not answer within two seconds fails the request (503), not the worker.
-_CLIENT_OPTIONS = {"decode_responses": True, "socket_timeout": 2, "socket_connect_timeout": 2}
+_CLIENT_OPTIONS = {"decode_responses": True, "socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": 2}
+# The event loop's client has no socket timeout of redis-py's own, which would wrap every send
+# in a task (asyncio.wait_for); read_ahead bounds the whole round trip instead.
+_LOOP_OPTIONS = {"decode_responses": True, "socket_timeout": None, "socket_connect_timeout": 2}
 
 
 class RedisStore(Store):
     @classmethod
     def from_url(cls, url: str, prefix: str = "") -> RedisStore:
-        return cls(redis.Redis.from_url(url, **_CLIENT_OPTIONS), prefix)
+        return cls(
+            redis.Redis.from_url(url, **_CLIENT_OPTIONS),
+            prefix,
+            lambda: redis.asyncio.Redis.from_url(url, **_LOOP_OPTIONS),
+        )
 
     @classmethod
     def via_sentinels(
@@ -84,16 +99,73 @@ class RedisStore(Store):
         credentials = {}
         if parsed is not None:
             credentials = {"password": parsed.password, "db": int(parsed.path.strip("/") or 0)}
-        sentinel = Sentinel(addresses, sentinel_kwargs={"socket_timeout": 2, "socket_connect_timeout": 2})
-        return cls(sentinel.master_for(master, **_CLIENT_OPTIONS, **credentials), prefix)
+        sentinel_options = {"socket_timeout": 2, "socket_connect_timeout": 2}
+        sentinel = Sentinel(addresses, sentinel_kwargs=sentinel_options)
 
-    def __init__(self, client: redis.Redis, prefix: str = "") -> None:
+        def loop_client():
+            on_loop = redis.asyncio.sentinel.Sentinel(addresses, sentinel_kwargs=sentinel_options)
+            return on_loop.master_for(master, **_LOOP_OPTIONS, **credentials)
+
+        return cls(sentinel.master_for(master, **_CLIENT_OPTIONS, **credentials), prefix, loop_client)
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        prefix: str = "",
+        loop_client: Callable[[], redis.asyncio.Redis] | None = None,
+    ) -> None:
+        """`loop_client` makes the asyncio client of an event loop (read_ahead); without it
+        reads ahead are made with the blocking client."""
         self.prefix = prefix
         self.client = client
+        self._new_loop_client = loop_client
         self._incr = self.client.register_script(_INCR_WITH_WINDOW)
         self._mget_following = self.client.register_script(_MGET_FOLLOWING)
         self._getdel_following = self.client.register_script(_GETDEL_FOLLOWING)
         self._count_in_window = self.client.register_script(_COUNT_IN_WINDOW)
+        self._on_loop: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis, object] | None = None
+
+    def _loop_client(self):
+        """The asyncio client of the running loop (its connections belong to that loop)."""
+        loop = asyncio.get_running_loop()
+        if self._on_loop is None or self._on_loop[0] is not loop:
+            client = self._new_loop_client()
+            self._on_loop = (loop, client, client.register_script(_MGET_FOLLOWING))
+        return self._on_loop
+
+    async def read_ahead(self, reads: list[StoreRead]) -> list:
+        """GETs and MGETs as one MGET, a followed read as its script: one round trip each."""
+        if self._new_loop_client is None:
+            return await super().read_ahead(reads)
+        try:
+            async with asyncio.timeout(SOCKET_TIMEOUT):
+                return await self._read_ahead(reads)
+        except (redis.RedisError, TimeoutError) as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    async def _read_ahead(self, reads: list[StoreRead]) -> list:
+        _, client, mget_following = self._loop_client()
+        plain = [
+            read.args if read.method == "get" else read.args[0] for read in reads if read.method in _PLAIN
+        ]
+        values = iter(
+            await client.mget([self.prefix + key for keys in plain for key in keys]) if plain else ()
+        )
+        results = []
+        for read in reads:
+            if read.method == "get":
+                results.append(next(values))
+            elif read.method == "mget":
+                results.append([next(values) for _ in read.args[0]])
+            elif read.method == "mget_following":
+                keys, field, prefix = read.args
+                followed = await mget_following(
+                    keys=[self.prefix + key for key in keys], args=[field, self.prefix + prefix]
+                )
+                results.append(followed)
+            else:
+                raise ValueError(f"{read.method} is not a read")
+        return results
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -120,13 +192,16 @@ class RedisStore(Store):
         return self._call(self.client.getdel, self.prefix + key)
 
     def getdel_following(self, key, marker, field, prefix):
-        marker_key, ttl = marker
-        value, followed = self._call(
-            self._getdel_following,
-            keys=[self.prefix + key, self.prefix + marker_key],
-            args=[max(1, int(ttl)), field, self.prefix + prefix],
-        )
+        _, value, followed = self.getdel_following_reading(None, key, marker, field, prefix)
         return value, followed
+
+    def getdel_following_reading(self, also, key, marker, field, prefix):
+        marker_key, ttl = marker
+        keys = [self.prefix + key, self.prefix + marker_key] + ([self.prefix + also] if also else [])
+        value, followed, *read = self._call(
+            self._getdel_following, keys=keys, args=[max(1, int(ttl)), field, self.prefix + prefix]
+        )
+        return (read[0] if read else None), value, followed
 
     def delete(self, *keys):
         if not keys:

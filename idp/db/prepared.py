@@ -1,0 +1,110 @@
+"""Statements on the token endpoint's path, compiled once per process and run on the driver.
+
+A code exchange writes one row and a refresh rotates one, each atomic on its own.
+Through a SQLAlchemy Connection each statement costs a pool checkout with its
+events, the execution context, the parameter and result processing, about 200 µs
+of CPU on top of the driver's own work (docs/BENCHMARKS.md). Here a statement is
+compiled once for the engine's dialect, with the bind and result processors of its
+column types taken from SQLAlchemy, and run on a pooled DBAPI connection in
+autocommit: psycopg prepares it on the server at its first use on each connection
+(`prepare=True`), SQLite keeps it in its own statement cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, Executable, exc
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    positions: tuple[str, ...] | None  # qmark drivers (SQLite): the parameters' order
+    binds: dict  # name → bind processor
+    results: tuple  # result processor (or None) per returned column
+    names: tuple[str, ...]
+
+
+class Prepared:
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _for(self, engine: Engine) -> _Compiled:
+        dialect = engine.dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            done = self.statement.compile(dialect=dialect)
+            binds = {}
+            for name, bind in done.binds.items():
+                processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                if processor is not None:
+                    binds[name] = processor
+            columns = tuple(getattr(self.statement, "exported_columns", ()))
+            compiled = self._compiled[dialect.name] = _Compiled(
+                done.string,
+                tuple(done.positiontup) if done.positiontup else None,
+                binds,
+                tuple(
+                    column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+                ),
+                tuple(column.key for column in columns),
+            )
+        return compiled
+
+    def _params(self, compiled: _Compiled, params: dict):
+        values = {
+            name: compiled.binds[name](value) if name in compiled.binds else value
+            for name, value in params.items()
+        }
+        if compiled.positions is not None:
+            return tuple(values[name] for name in compiled.positions)
+        return values
+
+    def _execute(self, engine: Engine, params: dict, fetch: bool):
+        compiled = self._for(engine)
+        connection = engine.raw_connection()  # a failure to connect comes wrapped already
+        dialect, driver = engine.dialect, connection.driver_connection
+        psycopg = dialect.driver == "psycopg"
+        try:
+            if psycopg:
+                driver.autocommit = True
+            cursor = connection.cursor()
+            try:
+                if psycopg:
+                    cursor.execute(compiled.sql, self._params(compiled, params), prepare=True)
+                else:
+                    cursor.execute(compiled.sql, self._params(compiled, params))
+                found = next(iter(cursor.fetchall()), None) if fetch else cursor.rowcount
+            finally:
+                cursor.close()
+            if not psycopg:
+                connection.commit()
+        except dialect.loaded_dbapi.Error as error:
+            # As SQLAlchemy itself would: a dead connection leaves the pool, and the error is
+            # the one callers know (sqlalchemy.exc.OperationalError for an outage).
+            if dialect.is_disconnect(error, driver, None):
+                connection.invalidate()
+            elif not psycopg:
+                connection.rollback()
+            raise exc.DBAPIError.instance(compiled.sql, params, error, dialect.loaded_dbapi.Error) from error
+        finally:
+            if psycopg and not driver.closed:
+                driver.autocommit = False
+            connection.close()
+        if not fetch or found is None:
+            return found
+        values = (
+            value if process is None else process(value)
+            for process, value in zip(compiled.results, found, strict=True)
+        )
+        return dict(zip(compiled.names, values, strict=True))
+
+    def first(self, engine: Engine, params: dict) -> dict | None:
+        """The first row the statement returns, by column name; None when it returns none."""
+        return self._execute(engine, params, fetch=True)
+
+    def run(self, engine: Engine, params: dict) -> int:
+        """Execute; the number of rows it touched."""
+        return self._execute(engine, params, fetch=False)

@@ -1,0 +1,99 @@
+"""The protocol lane: where each endpoint is answered under the ASGI worker, and that the answer
+is the one the WSGI side gives (idp/serving/protocol_routes.py)."""
+
+from __future__ import annotations
+
+import base64
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
+
+import pytest
+
+from idp.serving.asgi_bridge import FlaskOnAsgi
+from tests.support.asgi import call as _call
+from tests.support.asgi import scope as _scope
+from tests.support.config import CONFIDENTIAL
+
+BASIC = (
+    "Basic "
+    + base64.b64encode(f"{CONFIDENTIAL['client_id']}:{CONFIDENTIAL['client_secret']}".encode()).decode()
+)
+FORM = ("content-type", "application/x-www-form-urlencoded")
+
+
+class CountingPool(ThreadPoolExecutor):
+    """The bridge's thread pool, counting what is handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.handed = 0
+
+    def submit(self, *args, **kwargs):
+        self.handed += 1
+        return super().submit(*args, **kwargs)
+
+
+@pytest.fixture
+def bridge(app):
+    bridge = FlaskOnAsgi(app, threads=1)
+    bridge.pool.shutdown()
+    bridge.pool = CountingPool()
+    yield bridge
+    bridge.pool.shutdown()
+
+
+def _userinfo(bridge, token: str):
+    return _call(bridge, _scope("GET", "/userinfo", headers=[("authorization", f"Bearer {token}")]))
+
+
+def _introspect(bridge, token: str, **extra):
+    body = urlencode({"token": token, **extra}).encode()
+    return _call(bridge, _scope("POST", "/introspect", headers=[FORM, ("authorization", BASIC)]), [body])
+
+
+def test_userinfo_and_an_access_tokens_introspection_are_answered_on_the_loop(flow, bridge):
+    tokens = flow.exchange(flow.code()).json()
+    flow.userinfo(tokens["access_token"])  # the account's store entry is filled
+    status, headers, body = _userinfo(bridge, tokens["access_token"])
+    assert status == 200 and flow.account["sub"] in body.decode()
+    assert headers["cache-control"] == "no-store"
+    status, _, body = _introspect(bridge, tokens["access_token"])
+    assert status == 200 and b'"active":true' in body
+    assert bridge.pool.handed == 0
+
+
+def test_what_needs_the_database_is_answered_on_a_thread(flow, bridge, app):
+    tokens = flow.exchange(flow.code()).json()
+    app.extensions["idp"].store.delete(f"acct:{flow.account['id']}")  # a cold account entry: SQL
+    status, _, body = _userinfo(bridge, tokens["access_token"])
+    assert status == 200 and flow.account["sub"] in body.decode()
+    status, _, body = _introspect(bridge, tokens["refresh_token"], token_type_hint="refresh_token")
+    assert status == 200 and b'"active":true' in body
+    assert bridge.pool.handed == 2
+
+
+def test_a_bad_bearer_token_is_refused_as_rfc_6750_says_on_both_sides(flow, bridge, client):
+    on_loop = _userinfo(bridge, "f" * 32 + ".nonsense")
+    under_wsgi = client.get("/userinfo", headers={"Authorization": "Bearer " + "f" * 32 + ".nonsense"})
+    assert on_loop[0] == under_wsgi.status_code == 401
+    assert on_loop[1]["www-authenticate"] == under_wsgi.headers["WWW-Authenticate"]
+    assert 'error="invalid_token"' in under_wsgi.headers["WWW-Authenticate"]
+    assert on_loop[2] == under_wsgi.get_data()
+    assert on_loop[1]["cache-control"] == under_wsgi.headers["Cache-Control"] == "no-store"
+
+
+def test_a_failed_client_authentication_is_counted_on_a_thread(flow, bridge):
+    tokens = flow.exchange(flow.code()).json()
+    wrong = "Basic " + base64.b64encode(f"{CONFIDENTIAL['client_id']}:wrong".encode()).decode()
+    body = urlencode({"token": tokens["access_token"]}).encode()
+    status, _, answer = _call(
+        bridge, _scope("POST", "/introspect", headers=[FORM, ("authorization", wrong)]), [body]
+    )
+    assert status == 401 and b'"invalid_client"' in answer
+    assert bridge.pool.handed == 1  # the counter's increment is a write: not made on the loop
+
+
+def test_a_wrong_method_is_a_json_error(client):
+    response = client.get("/token")
+    assert response.status_code == 405
+    assert response.json["error"] == "invalid_request"
