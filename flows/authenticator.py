@@ -8,7 +8,6 @@ the time step it belonged to is kept, and a code of that step or an earlier one 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -91,11 +90,6 @@ def pending_secret(account: Account) -> str | None:
 
 def provisioning_uri(account: Account, secret: str) -> str:
     return totp.provisioning_uri(secret, account.email, ISSUER_NAME)
-
-
-def qr_data_uri(uri: str) -> str:
-    """The QR code for an <img src>: no markup of ours is pasted into the page."""
-    return "data:image/svg+xml;base64," + base64.b64encode(totp.qr_svg(uri)).decode()
 
 
 def _accept(row: Authenticator, code: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, url_for
 
-from flows import authenticator
+from flows import authenticator, totp
 from flows.forms.second_factor import EnrolmentForm, PasswordConfirmedForm, SecondFactorChoiceForm
 from idp.accounts import second_factors
 from idp.db import db
@@ -23,7 +23,7 @@ def _enrolment_page(form: EnrolmentForm, secret: str, status=200):
     uri = authenticator.provisioning_uri(form.account, secret)
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     page, status = render_form(
-        "authenticator_enrol.html", form, status, qr=authenticator.qr_data_uri(uri), secret=grouped
+        "authenticator_enrol.html", form, status, qr_svg=totp.qr_svg(uri).decode(), secret=grouped
     )
     return page, status, {"Cache-Control": "no-store"}
 
