@@ -17,6 +17,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from flows.office import staff_auth
@@ -55,7 +56,7 @@ def test_operator_registers_prints_and_the_applicant_reaches_a_relying_party(
     console.get_by_label("Пароль").fill(STAFF_PASSWORD)
     console.get_by_role("button", name="Войти").click()
     # First sign-in: the authenticator is enrolled from the QR code or the key in text.
-    assert console.locator(".qr svg").count() == 1
+    expect(console.locator(".qr svg")).to_have_count(1)  # waits for the page the click opens
     secret = console.locator("#totp-secret").inner_text()
     console.get_by_label("Код из приложения").fill(pyotp.TOTP(secret).at(int(clock.time())))
     console.get_by_role("button", name="Подтвердить").click()
