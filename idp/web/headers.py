@@ -12,10 +12,10 @@ from flask import Flask, Response
 
 # No inline scripts or styles anywhere (templates use static/lk.css only). form-action is
 # left out on purpose: Chromium applies it to the redirects that follow a submission, and
-# sign-in ends in a redirect to the relying party's own origin. img-src data: lets the
-# authenticator's QR code (an SVG data URI, flows/authenticator.py) show; an image runs no code.
+# sign-in ends in a redirect to the relying party's own origin. Images come from
+# this origin only: QR codes are inline SVG.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
 
