@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.support.applicant_steps import confirm_activate_and_return, sms_code
+from tests.support.config import CONFIDENTIAL
+from tests.support.relying_party import RelyingParty
+
 # IDP_TEST_CHROMIUM points elsewhere (a path that does not exist shows the skip).
 CHROMIUM = os.environ.get("IDP_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -71,3 +75,35 @@ def page(browser):
     opened.set_default_timeout(15_000)
     yield opened
     context.close()
+
+
+@pytest.fixture
+def loopback_rp(live_server):
+    """The confidential test client as a relying party asking for `scope`, its redirect URI on
+    loopback (the development demo's callback): the browser never leaves the machine."""
+
+    def make(scope: str) -> RelyingParty:
+        client_id, secret = CONFIDENTIAL["client_id"], CONFIDENTIAL["client_secret"]
+        return RelyingParty(live_server, client_id, secret, live_server + "/demo/callback", scope)
+
+    return make
+
+
+@pytest.fixture
+def applicant_part(deliver, sms_endpoint, smtp_server):
+    """The applicant's own part of the procedure (tests.support.applicant_steps) with this test's
+    SMS gateway and mail server: from the page with «Пароль» to `rp`'s callback; its query."""
+
+    def run(page, rp, *, email: str, phone: str, new_password: str) -> dict:
+        return confirm_activate_and_return(
+            page,
+            page.context,
+            email=email,
+            code=sms_code(sms_endpoint, phone),
+            new_password=new_password,
+            deliver=deliver,
+            smtp_server=smtp_server,
+            callback=rp.callback,
+        )
+
+    return run

@@ -11,19 +11,11 @@ import io
 
 import pyotp
 import pytest
-import requests
-from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from joserfc import jwt
-from joserfc.jwk import KeySet
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from flows.office import staff_auth
 from idp.clock import clock
-from tests.support.applicant_steps import confirm_activate_and_return, sms_code
-from tests.support.config import CONFIDENTIAL
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +35,7 @@ def flat(text: str) -> str:
 
 
 def test_operator_registers_prints_and_the_applicant_reaches_a_relying_party(
-    app, browser, live_server, delivery_app, deliver, sms_endpoint, smtp_server
+    app, browser, page, live_server, delivery_app, deliver, loopback_rp, applicant_part
 ):
     with app.app_context():
         staff_auth.create("sokolova", "Соколова Ирина", "operator", STAFF_PASSWORD)
@@ -89,42 +81,13 @@ def test_operator_registers_prints_and_the_applicant_reaches_a_relying_party(
     assert "(подпись)" in printed and "ФИО" in printed
 
     # The applicant, at home, with the SMS password the office's registration sent.
-    callback = live_server + "/demo/callback"
-    rp = OAuth2Session(
-        CONFIDENTIAL["client_id"],
-        CONFIDENTIAL["client_secret"],
-        scope="openid consents",
-        redirect_uri=callback,
-    )
-    state, verifier = generate_token(16), generate_token(48)
-    url, _ = rp.create_authorization_url(
-        live_server + "/authorize",
-        state=state,
-        nonce=generate_token(16),
-        code_challenge=create_s256_code_challenge(verifier),
-        code_challenge_method="S256",
-    )
-    home = browser.new_context(locale="ru-RU")
-    page = home.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(url)
+    rp = loopback_rp("openid consents")
+    page.goto(rp.authorize_url())
     assert deliver() == 1
-    params = confirm_activate_and_return(
-        page,
-        home,
-        email=EMAIL,
-        code=sms_code(sms_endpoint, PHONE),
-        new_password=NEW_PASSWORD,
-        deliver=deliver,
-        smtp_server=smtp_server,
-        callback=callback,
-    )
-    home.close()
-    assert params["state"] == state
+    params = applicant_part(page, rp, email=EMAIL, phone=PHONE, new_password=NEW_PASSWORD)
+    assert params["state"] == rp.state
 
-    token = rp.fetch_token(live_server + "/token", code=params["code"], code_verifier=verifier, timeout=10)
-    keys = KeySet.import_key_set(requests.get(live_server + "/jwks.json", timeout=5).json())
-    consents = jwt.decode(token["id_token"], keys).claims["consents"]
+    consents = rp.id_token_claims(rp.tokens(params["code"])["id_token"])["consents"]
     assert {kind: entry["channel"] for kind, entry in consents.items()} == {
         "pd_law_152": "office",
         "pd_processing": "office",

@@ -29,12 +29,14 @@ class RelyingParty:
         )
         self.verifier = generate_token(48)
         self.nonce = None
+        self.state = None
 
     def authorize_url(self, **params) -> str:
-        self.nonce = generate_token(16)
+        """A new authorization request (fresh state and nonce, PKCE S256 on this party's verifier)."""
+        self.nonce, self.state = generate_token(16), generate_token(12)
         url, _ = self.session.create_authorization_url(
             self.meta["authorization_endpoint"],
-            state=generate_token(12),
+            state=self.state,
             nonce=self.nonce,
             code_challenge=create_s256_code_challenge(self.verifier),
             code_challenge_method="S256",
@@ -50,7 +52,9 @@ class RelyingParty:
         return redirect_params(back)
 
     def tokens(self, code: str) -> dict:
-        return self.session.fetch_token(self.meta["token_endpoint"], code=code, code_verifier=self.verifier)
+        return self.session.fetch_token(
+            self.meta["token_endpoint"], code=code, code_verifier=self.verifier, timeout=10
+        )
 
     def refresh(self, refresh_token: str) -> requests.Response:
         """The raw answer, so that a test can read a refusal as well as new tokens."""
