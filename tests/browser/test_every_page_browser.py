@@ -9,6 +9,7 @@ around it: the account, consents, recovery, step-up, sign-out, the end and error
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import pyotp
@@ -35,6 +36,7 @@ LAW_152 = (
     "Ознакомлен(а) с положениями Федерального закона от 27.07.2006 № 152-ФЗ "
     "«О персональных данных» (обязательно)"
 )
+PD_PROCESSING = "Даю согласие на передачу и обработку персональных данных (обязательно)"
 
 
 def _authorize(live_server: str, **extra) -> str:
@@ -48,6 +50,48 @@ def _authorize(live_server: str, **extra) -> str:
         **extra,
     }
     return live_server + "/authorize?" + urlencode(params)
+
+
+def _refused(walk: PageCheck, button: str, name: str) -> None:
+    """Press `button` on a form it refuses: the error summary takes the focus; the page is checked."""
+    walk.button(button).click()
+    walk.summary_has_focus()
+    walk.check(name)
+
+
+def _fill_person(
+    walk: PageCheck, surname: str, given: str, patronymic: str | None, phone: str, email: str
+) -> None:
+    """The registration form's fields (the public page's and the office's) and its two mandatory
+    consents; no patronymic ticks «Нет отчества»."""
+    walk.label("Фамилия").fill(surname)
+    walk.label("Имя").fill(given)
+    if patronymic:
+        walk.label("Отчество").fill(patronymic)
+    else:
+        walk.label("Нет отчества").check()
+    walk.label("Мобильный телефон").fill(phone)
+    walk.label("E-mail").fill(email)
+    walk.label(LAW_152, exact=False).check()
+    walk.label(PD_PROCESSING, exact=False).check()
+
+
+def _sign_in(walk: PageCheck, login: str, password: str) -> None:
+    walk.label("Логин (e-mail или телефон)").fill(login)
+    walk.label("Пароль").fill(password)
+    walk.button("Войти").click()
+
+
+@contextmanager
+def _in_tab(walk: PageCheck, tab):
+    """The walk checks pages in another tab (the e-mailed link, the printed paper), then goes
+    back to its own; the tab is closed."""
+    own, walk.page = walk.page, tab
+    try:
+        yield tab
+    finally:
+        walk.page = own
+        tab.close()
 
 
 def _expired_activation_link(app, make_account) -> str:
@@ -84,22 +128,12 @@ def _procedure(walk: PageCheck, live_server: str, outbox: Outbox, language: str)
     page.get_by_role("link", name=walk.t("Ваш личный кабинет")).click()
     page.wait_for_url("**/login?ia=*")
     walk.check("login")
-    walk.button("Войти").click()
-    walk.summary_has_focus()
-    walk.check("login-errors")
+    _refused(walk, "Войти", "login-errors")
 
     walk.link("Зарегистрируйтесь").click()
     walk.check("register")
-    walk.button("Продолжить регистрацию").click()
-    walk.summary_has_focus()
-    walk.check("register-errors")
-    walk.label("Фамилия").fill("Ходокова")
-    walk.label("Имя").fill("Вера")
-    walk.label("Отчество").fill("Павловна")
-    walk.label("Мобильный телефон").fill("8 916 333-44-55")
-    walk.label("E-mail").fill(EMAIL)
-    walk.label(LAW_152, exact=False).check()
-    walk.label("Даю согласие на передачу и обработку персональных данных (обязательно)", exact=False).check()
+    _refused(walk, "Продолжить регистрацию", "register-errors")
+    _fill_person(walk, "Ходокова", "Вера", "Павловна", "8 916 333-44-55", EMAIL)
     walk.button("Продолжить регистрацию").click()
 
     page.wait_for_url("**step=sms*")
@@ -107,9 +141,7 @@ def _procedure(walk: PageCheck, live_server: str, outbox: Outbox, language: str)
     walk.check("sms-step")
     code = outbox.sms_code(PHONE)
     walk.label("Пароль").fill("000000" if code != "000000" else "111111")
-    walk.button("Войти").click()
-    walk.summary_has_focus()
-    walk.check("sms-step-wrong")
+    _refused(walk, "Войти", "sms-step-wrong")
     walk.label("Пароль").fill(code)
     walk.button("Войти").click()
 
@@ -117,9 +149,7 @@ def _procedure(walk: PageCheck, live_server: str, outbox: Outbox, language: str)
     walk.check("password-change")
     walk.label("Новый пароль").fill("короткий")
     walk.label("Подтверждение пароля").fill("другой")
-    walk.button("Изменить пароль").click()
-    walk.summary_has_focus()
-    walk.check("password-change-errors")
+    _refused(walk, "Изменить пароль", "password-change-errors")
     walk.label("Новый пароль").fill(NEW_PASSWORD)
     walk.label("Подтверждение пароля").fill(NEW_PASSWORD)
     walk.button("Изменить пароль").click()
@@ -130,18 +160,13 @@ def _procedure(walk: PageCheck, live_server: str, outbox: Outbox, language: str)
     walk.button("Войти").click()
     walk.check("not-activated")
 
-    mail_tab = page.context.new_page()
-    mail_tab.goto(live_server + outbox.activation_path(EMAIL))
-    walk.page = mail_tab
-    walk.check("activate")
-    walk.button("Активировать Личный кабинет").click()
-    walk.check("activated")
-    walk.page = page
-    mail_tab.close()
+    with _in_tab(walk, page.context.new_page()) as mail_tab:
+        mail_tab.goto(live_server + outbox.activation_path(EMAIL))
+        walk.check("activate")
+        walk.button("Активировать Личный кабинет").click()
+        walk.check("activated")
 
-    walk.label("Логин (e-mail или телефон)").fill(EMAIL)
-    walk.label("Пароль").fill(NEW_PASSWORD)
-    walk.button("Войти").click()
+    _sign_in(walk, EMAIL, NEW_PASSWORD)
     page.wait_for_url("**/demo/callback*")
     walk.check("demo-signed-in")
 
@@ -159,15 +184,11 @@ def _around_the_account(walk: PageCheck, live_server: str, outbox: Outbox) -> No
     page.wait_for_url("**/stepup*")
     walk.check("stepup")
     walk.label("Код из SMS").fill("x")
-    walk.button("Подтвердить").click()
-    walk.summary_has_focus()
-    walk.check("stepup-wrong")
+    _refused(walk, "Подтвердить", "stepup-wrong")
 
     page.goto(live_server + "/account/authenticator")
     walk.check("authenticator-enrol")
-    walk.button("Подключить").click()
-    walk.summary_has_focus()
-    walk.check("authenticator-enrol-errors")
+    _refused(walk, "Подключить", "authenticator-enrol-errors")
     secret = page.locator("#secret").inner_text().replace(" ", "")
     walk.label("Код из приложения").fill(pyotp.TOTP(secret).at(int(clock.time())))
     walk.label("Пароль").fill(NEW_PASSWORD)
@@ -181,9 +202,7 @@ def _around_the_account(walk: PageCheck, live_server: str, outbox: Outbox) -> No
         walk.link("Ввести код из приложения").click()
     walk.check("stepup-app")
     walk.label("Код из приложения").fill("000000")
-    walk.button("Подтвердить").click()
-    walk.summary_has_focus()
-    walk.check("stepup-app-wrong")
+    _refused(walk, "Подтвердить", "stepup-app-wrong")
 
     page.goto(live_server + "/password/forgot")
     walk.check("forgot")
@@ -208,9 +227,7 @@ def _ends_and_errors(walk: PageCheck, live_server: str, app, make_account, publi
     page.goto(_authorize(live_server))
     page.wait_for_url("**/consents/update*")
     walk.check("consent-update")
-    walk.button("Продолжить").click()
-    walk.summary_has_focus()
-    walk.check("consent-update-errors")
+    _refused(walk, "Продолжить", "consent-update-errors")
     walk.button("Не согласен(на)").click()
     walk.check("consent-declined")
 
@@ -227,9 +244,7 @@ def _ends_and_errors(walk: PageCheck, live_server: str, app, make_account, publi
 
     page.goto(live_server + "/login")
     for _ in range(11):
-        walk.label("Логин (e-mail или телефон)").fill("someone@example.ru")
-        walk.label("Пароль").fill("не-тот-пароль")
-        walk.button("Войти").click()
+        _sign_in(walk, "someone@example.ru", "не-тот-пароль")
         page.wait_for_load_state("load")
     walk.check("too-many-attempts")
 
@@ -242,9 +257,7 @@ def _office(walk: PageCheck, live_server: str, app) -> None:
         staff_auth.create("walker", "Ходокова Анна", SUPERVISOR, STAFF_PASSWORD)
     page.goto(live_server + "/staff/login")
     walk.check("staff-login")
-    walk.button("Войти").click()
-    walk.summary_has_focus()
-    walk.check("staff-login-errors")
+    _refused(walk, "Войти", "staff-login-errors")
     walk.label("Логин сотрудника").fill("walker")
     walk.label("Пароль").fill(STAFF_PASSWORD)
     walk.button("Войти").click()
@@ -261,25 +274,14 @@ def _office(walk: PageCheck, live_server: str, app) -> None:
 
     walk.link("Зарегистрировать заявителя").click()
     walk.check("office-new")
-    walk.button("Зарегистрировать").click()
-    walk.summary_has_focus()
-    walk.check("office-new-errors")
+    _refused(walk, "Зарегистрировать", "office-new-errors")
     walk.label("Услуга").select_option("переоформление")
-    walk.label("Фамилия").fill("Заявкина")
-    walk.label("Имя").fill("Ольга")
-    walk.label("Нет отчества").check()
-    walk.label("Мобильный телефон").fill("+7 916 444-55-66")
-    walk.label("E-mail").fill("zayavkina@example.ru")
-    walk.label(LAW_152, exact=False).check()
-    walk.label("Даю согласие на передачу и обработку персональных данных (обязательно)", exact=False).check()
+    _fill_person(walk, "Заявкина", "Ольга", None, "+7 916 444-55-66", "zayavkina@example.ru")
     walk.button("Зарегистрировать").click()
     walk.check("office-applicant")
     with page.context.expect_page() as opened:
         walk.link("Порядок доступа для подписи заявителем").click()
-    paper = opened.value
-    walk.page = paper
-    walk.check("office-acknowledgement", page_language="ru")
-    walk.page = page
-    paper.close()
+    with _in_tab(walk, opened.value):
+        walk.check("office-acknowledgement", page_language="ru")
     page.goto(live_server + "/staff/audit")
     walk.check("office-audit")
