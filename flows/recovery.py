@@ -15,6 +15,7 @@ from flows.delivery.outbox import enqueue_sms
 from flows.forms.recovery import ForgotForm
 from flows.forms.sms_code import SmsCodeForm
 from flows.login import client_ip, limit_per_ip
+from flows.signin_session import kept_login
 from idp.accounts.lifecycle import ACTIVE, state
 from idp.accounts.lookup import find_by_login
 from idp.clock import utcnow
@@ -77,11 +78,8 @@ def code_form():
 
 
 @bp.post("/password/forgot/code")
-def code_submit():
-    form = SmsCodeForm()
-    login = session.get(RECOVERY_LOGIN)
-    if not login:
-        return redirect(url_for("recovery.forgot_form", ia=form.ia.data))
+@kept_login(RECOVERY_LOGIN, SmsCodeForm, back_to="recovery.forgot_form")
+def code_submit(form: SmsCodeForm, login: str):
     if not form.validate():
         return render_form("recovery_code.html", form, 400)
     limit_per_ip("recovery-code-ip")

@@ -3,6 +3,8 @@ per login, and what happens once a person is in."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import redirect, request, session, url_for
 
 from idp.oidc import interaction
@@ -24,6 +26,25 @@ def client_ip() -> str:
 
 def remember_login(login: str) -> None:
     session[PENDING_LOGIN] = login
+
+
+def kept_login(key: str, form_class, back_to: str):
+    """A POST view on a page for the login an earlier page kept in the session under `key`: the
+    view gets the submitted form and that login. With none kept (the cookie expired, another tab
+    finished first) the person goes back to `back_to`, with the paused request's ia."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper():
+            form = form_class()
+            login = session.get(key)
+            if not login:
+                return redirect(url_for(back_to, ia=form.ia.data))
+            return view(form, login)
+
+        return wrapper
+
+    return decorate
 
 
 def limit_per_ip(name: str) -> None:

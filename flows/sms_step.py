@@ -13,7 +13,7 @@ from flask import Blueprint, redirect, session, url_for
 from flows import confirmation
 from flows.forms.login import SmsStepForm
 from flows.signin import SignInRefused, sign_in
-from flows.signin_session import PENDING_LOGIN, client_ip, limit_per_ip, remember_login, signed_in
+from flows.signin_session import PENDING_LOGIN, client_ip, kept_login, limit_per_ip, remember_login, signed_in
 from flows.sms_password import SmsPasswordError
 from idp.services import settings
 from idp.store import ratelimit
@@ -65,11 +65,8 @@ def show(form: SmsStepForm, status: int = 200):
 
 
 @bp.post("/login/sms")
-def submit():
-    form = SmsStepForm()
-    login = session.get(PENDING_LOGIN)
-    if not login:
-        return redirect(url_for("login.login_form", ia=form.ia.data))
+@kept_login(PENDING_LOGIN, SmsStepForm, back_to="login.login_form")
+def submit(form: SmsStepForm, login: str):
     if not form.validate():
         return show(form, 400)
     if _tries_left(login) == 0:
@@ -94,12 +91,9 @@ def _refused(form: SmsStepForm, login: str, refusal: SignInRefused) -> SmsStepFo
 
 
 @bp.post("/login/sms/resend")
-def resend():
+@kept_login(PENDING_LOGIN, SmsStepForm, back_to="login.login_form")
+def resend(form: SmsStepForm, login: str):
     """«Отправить еще раз?» on this page: a new password and a fresh count of tries."""
-    form = SmsStepForm()
-    login = session.get(PENDING_LOGIN)
-    if not login:
-        return redirect(url_for("login.login_form", ia=form.ia.data))
     limit_per_ip("sms-resend-ip")
     try:
         confirmation.resend(login, client_ip())
