@@ -88,8 +88,8 @@ def pending_secret(account: Account) -> str | None:
     return _secret(row) if row is not None and row.confirmed_at is None else None
 
 
-def provisioning_uri(account: Account, secret: str) -> str:
-    return totp.provisioning_uri(secret, account.email, ISSUER_NAME)
+def qr_svg(account: Account, secret: str) -> str:
+    return totp.qr_svg(secret, account.email, ISSUER_NAME)
 
 
 def _accept(row: Authenticator, code: str) -> bool:

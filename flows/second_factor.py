@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, url_for
 
-from flows import authenticator, totp
+from flows import authenticator
 from flows.forms.second_factor import EnrolmentForm, PasswordConfirmedForm, SecondFactorChoiceForm
 from idp.accounts import second_factors
 from idp.db import db
@@ -19,13 +19,16 @@ def _to_account(notice: str):
     return redirect(url_for("account.page", notice=notice))
 
 
-def _enrolment_page(form: EnrolmentForm, secret: str, status=200):
-    uri = authenticator.provisioning_uri(form.account, secret)
-    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    page, status = render_form(
-        "authenticator_enrol.html", form, status, qr_svg=totp.qr_svg(uri).decode(), secret=grouped
-    )
+def _not_stored(rendered):
+    """A page that shows a secret (the key, the recovery codes): kept by no cache."""
+    page, status = rendered
     return page, status, {"Cache-Control": "no-store"}
+
+
+def _enrolment_page(form: EnrolmentForm, secret: str, status=200):
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    qr_svg = authenticator.qr_svg(form.account, secret)
+    return _not_stored(render_form("authenticator_enrol.html", form, status, qr_svg=qr_svg, secret=grouped))
 
 
 @bp.get("/account/authenticator")
@@ -50,8 +53,7 @@ def enrol_submit(person):
     codes = authenticator.confirm_enrolment(account, form.code.data)
     if codes is None:
         return _enrolment_page(form.refuse("app_code_wrong"), secret, 400)
-    page, status = render_form("recovery_codes.html", form.tell("authenticator_added"), codes=codes)
-    return page, status, {"Cache-Control": "no-store"}
+    return _not_stored(render_form("recovery_codes.html", form.tell("authenticator_added"), codes=codes))
 
 
 @bp.post("/account/authenticator/remove")

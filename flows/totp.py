@@ -43,13 +43,11 @@ def unseal(sealed: str | None) -> str | None:
         return None
 
 
-def provisioning_uri(secret: str, name: str, issuer: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=issuer)
-
-
-def qr_svg(uri: str) -> bytes:
-    """The otpauth:// URI as an SVG (the qrcode package's path image: no raster library)."""
-    return qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string()
+def qr_svg(secret: str, name: str, issuer: str) -> str:
+    """The secret's otpauth:// URI as a QR code in inline SVG markup, for the enrolment pages (the
+    qrcode package's path image: no raster library; inline, as their CSP admits no data: image)."""
+    uri = pyotp.TOTP(secret).provisioning_uri(name=name, issuer_name=issuer)
+    return qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8).to_string().decode()
 
 
 def matching_step(secret: str, code: str, now: float) -> int | None:

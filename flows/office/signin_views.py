@@ -31,6 +31,15 @@ def _failed(staff, reason: str, tried: signin_guard.Attempt | None = None) -> No
     db.session.commit()
 
 
+def _within_limits(tried: signin_guard.Attempt, staff) -> None:
+    """Raise RateLimited (the app's handler answers 429 with the wait), recorded as a failure."""
+    try:
+        signin_guard.check(tried)
+    except ratelimit.RateLimited:
+        _failed(staff, "rate_limited")
+        raise
+
+
 @bp.get("/login")
 def login_form():
     return render_form("office/login.html", StaffLoginForm().tell(request.args.get("notice")))
@@ -42,12 +51,9 @@ def login_submit():
     if not form.validate():
         return render_form("office/login.html", form, 400)
     login = form.login.data
-    tried = _attempt(login, staff_auth.find_staff(login))
-    try:
-        signin_guard.check(tried)
-    except ratelimit.RateLimited:
-        _failed(staff_auth.find_staff(login), "rate_limited")
-        raise  # the app's handler answers 429 with the wait
+    known = staff_auth.find_staff(login)
+    tried = _attempt(login, known)
+    _within_limits(tried, known)
     try:
         staff = staff_auth.check_password(login, form.password.data)
     except StaffSignInRefused as refusal:
@@ -62,8 +68,7 @@ def _code_page(staff, record, form, status=200):
     secret = totp.unseal(record.get("enrol_secret"))
     enrolment = None
     if secret:
-        uri = staff_auth.provisioning_uri(secret, staff.login)
-        enrolment = {"secret": secret, "qr_svg": staff_auth.qr_svg(uri)}
+        enrolment = {"secret": secret, "qr_svg": staff_auth.qr_svg(secret, staff.login)}
     return render_form("office/code.html", form, status, enrolment=enrolment)
 
 
@@ -80,11 +85,7 @@ def code_submit(staff, record):
     if not form.validate():
         return _code_page(staff, record, form, 400)
     tried = _attempt(staff.login, staff)
-    try:
-        signin_guard.check(tried)
-    except ratelimit.RateLimited:
-        _failed(staff, "rate_limited")
-        raise
+    _within_limits(tried, staff)
     try:
         staff_auth.check_code(staff, form.code.data, totp.unseal(record.get("enrol_secret")))
     except StaffSignInRefused as refusal:

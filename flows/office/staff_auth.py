@@ -60,13 +60,8 @@ def totp_secret(staff: StaffAccount) -> str | None:
     return totp.unseal(staff.totp_secret_sealed)
 
 
-def provisioning_uri(secret: str, login: str) -> str:
-    return totp.provisioning_uri(secret, login, TOTP_ISSUER)
-
-
-def qr_svg(uri: str) -> str:
-    """Inline SVG markup (the qrcode package's path image): the console's CSP admits no data: image."""
-    return totp.qr_svg(uri).decode()
+def qr_svg(secret: str, login: str) -> str:
+    return totp.qr_svg(secret, login, TOTP_ISSUER)
 
 
 def check_code(staff: StaffAccount, code: str, enrolling: str | None = None) -> None:
