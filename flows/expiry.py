@@ -39,13 +39,20 @@ def _conditions(now: datetime) -> dict:
     }
 
 
+def unconfirmed_purge_at(account: Account) -> datetime | None:
+    """When an office cabinet whose SMS password was never confirmed is deleted (None: not one)."""
+    if account.registered_by == "office" and account.phone_verified_at is None:
+        return account.created_at + timedelta(seconds=settings().assisted_unconfirmed_purge)
+    return None
+
+
 def purge_reason(account: Account, now: datetime) -> str | None:
     """Why this account is due for deletion, or None when it is not."""
     deadline = account.activation_deadline
     if account.email_verified_at is None and deadline is not None and now >= deadline:
         return NOT_ACTIVATED
-    assisted_until = account.created_at + timedelta(seconds=settings().assisted_unconfirmed_purge)
-    if account.registered_by == "office" and account.phone_verified_at is None and now >= assisted_until:
+    assisted_until = unconfirmed_purge_at(account)
+    if assisted_until is not None and now >= assisted_until:
         return SMS_UNCONFIRMED
     return None
 

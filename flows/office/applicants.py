@@ -8,7 +8,7 @@ e-mail and phone already has a cabinet.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flows import confirmation, expiry, sms_password, validation
 from flows.enrolment import Evidence, holders, register
@@ -113,9 +113,6 @@ def status(account: Account) -> Status:
     now = utcnow()
     state = lifecycle.state(account, now)
     reason = expiry.purge_reason(account, now)
-    purge_at = None
-    if account.registered_by == "office" and account.phone_verified_at is None:
-        purge_at = account.created_at + timedelta(seconds=settings().assisted_unconfirmed_purge)
     if reason == expiry.SMS_UNCONFIRMED:
         state = "purge_due"
     return Status(
@@ -125,7 +122,7 @@ def status(account: Account) -> Status:
         email_verified_at=account.email_verified_at,
         password_changed_at=account.password_changed_at,
         activation_deadline=account.activation_deadline,
-        purge_at=purge_at,
+        purge_at=expiry.unconfirmed_purge_at(account),
         can_resend=reason is None and confirmation.waits_for_sms_password(account),
         can_recreate=reason is not None,
     )
