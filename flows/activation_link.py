@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import update
 
-from flows.delivery.outbox import enqueue_email
+from flows import owner_mail
 from flows.links import public_url
 from idp.accounts import account_view
 from idp.accounts.lifecycle import is_expired
@@ -23,8 +22,6 @@ from idp.models import Account, audit
 from idp.ops import metrics
 from idp.services import settings
 from idp.web.formats import moscow_time
-from idp.web.locale import in_language_of
-from idp.web.messages import email_subject
 
 
 class LinkError(Exception):
@@ -95,14 +92,7 @@ def activate(token: str) -> Account:
 def send(account: Account) -> None:
     """Queue the activation e-mail in the caller's transaction, in the owner's language."""
     link = public_url("activation.confirm_form", token=make_token(account))
-    values = {"account": account, "link": link, "deadline": deadline_text(account)}
-    with in_language_of(account.locale):
-        enqueue_email(
-            account.email,
-            email_subject("activation"),
-            render_template("email/activation.txt", **values),
-            render_template("email/activation.html", **values),
-        )
+    owner_mail.queue(account, "activation", link=link, deadline=deadline_text(account))
 
 
 def deadline_text(account: Account) -> str:

@@ -12,13 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import render_template
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from consent import catalogue, records
-from flows import confirmation, expiry, sms_password
-from flows.delivery.outbox import enqueue_email
+from flows import confirmation, expiry, owner_mail, sms_password
 from flows.links import public_url
 from flows.sms_password import SmsPasswordError
 from flows.validation import PersonData
@@ -28,8 +26,7 @@ from idp.db import db
 from idp.models import Account, audit, new_sub
 from idp.ops import metrics
 from idp.services import settings
-from idp.web.locale import in_language_of, tag_of_page
-from idp.web.messages import email_subject
+from idp.web.locale import tag_of_page
 
 
 @dataclass(frozen=True)
@@ -127,11 +124,4 @@ def _register_once(person: PersonData, consents: dict[str, bool], evidence: Evid
 
 
 def _notify_owner(owner: Account) -> None:
-    values = {"account": owner, "login_link": public_url("login.login_form")}
-    with in_language_of(owner.locale):
-        enqueue_email(
-            owner.email,
-            email_subject("already_registered"),
-            render_template("email/already_registered.txt", **values),
-            render_template("email/already_registered.html", **values),
-        )
+    owner_mail.queue(owner, "already_registered", login_link=public_url("login.login_form"))

@@ -20,17 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import render_template
-
-from flows.delivery.outbox import enqueue_email
+from flows import owner_mail
 from flows.links import public_url
 from idp.accounts.lookup import normal_login
 from idp.db import db
 from idp.models import Account
 from idp.services import settings
 from idp.store.ratelimit import FailureLimit
-from idp.web.locale import in_language_of
-from idp.web.messages import email_subject
 
 
 @dataclass(frozen=True)
@@ -85,17 +81,11 @@ def succeeded(tried: Attempt) -> None:
 
 
 def _tell_owner(account: Account) -> None:
-    values = {
-        "account": account,
-        "failures": settings().login_failures_per_account,
-        "minutes": settings().login_attempt_window // 60,
-        "recovery_link": public_url("recovery.forgot_form"),
-    }
-    with in_language_of(account.locale):
-        enqueue_email(
-            account.email,
-            email_subject("failed_sign_ins"),
-            render_template("email/failed_sign_ins.txt", **values),
-            render_template("email/failed_sign_ins.html", **values),
-        )
+    owner_mail.queue(
+        account,
+        "failed_sign_ins",
+        failures=settings().login_failures_per_account,
+        minutes=settings().login_attempt_window // 60,
+        recovery_link=public_url("recovery.forgot_form"),
+    )
     db.session.commit()
