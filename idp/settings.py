@@ -211,6 +211,13 @@ def _development_secret() -> str:
     return secret
 
 
+def _require_positive(settings: Settings, *names: str) -> None:
+    """Refuse the first of these numbers that is zero or less."""
+    for name in names:
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"IDP_{name.upper()}: must be positive")
+
+
 def validate(settings: Settings) -> None:
     """Raise SettingsError naming the first setting that cannot work."""
     if settings.env not in {"development", "production"}:
@@ -258,7 +265,8 @@ def validate(settings: Settings) -> None:
         raise SettingsError("IDP_SMTP_HOST: required outside development (activation links go by e-mail)")
     if settings.smtp_username and not settings.smtp_password:
         raise SettingsError("IDP_SMTP_PASSWORD: required when IDP_SMTP_USERNAME is set")
-    for name in (
+    _require_positive(
+        settings,
         "sms_http_timeout",
         "backchannel_logout_timeout",
         "smtp_timeout",
@@ -266,12 +274,11 @@ def validate(settings: Settings) -> None:
         "delivery_backoff_max",
         "delivery_poll_interval",
         "delivery_retention",
-    ):
-        if getattr(settings, name) <= 0:
-            raise SettingsError(f"IDP_{name.upper()}: must be positive")
+    )
     if settings.delivery_max_attempts < 1:
         raise SettingsError("IDP_DELIVERY_MAX_ATTEMPTS: must be at least 1")
-    for name in (
+    _require_positive(
+        settings,
         "access_token_ttl",
         "code_ttl",
         "sms_code_ttl",
@@ -286,9 +293,7 @@ def validate(settings: Settings) -> None:
         "sms_per_prefix_hour",
         "sms_global_hour",
         "client_auth_failures_per_window",
-    ):
-        if getattr(settings, name) <= 0:
-            raise SettingsError(f"IDP_{name.upper()}: must be positive")
+    )
     # ops
     if settings.worker_class not in {"asgi", "gthread", "sync"}:
         raise SettingsError("IDP_WORKER_CLASS: must be 'asgi', 'gthread' or 'sync'")
@@ -311,8 +316,6 @@ def validate(settings: Settings) -> None:
         raise SettingsError("IDP_LOGIN_LOCKOUT_DELAY: must be 0 (locked until the window ends) or more")
     if not settings.office_services:
         raise SettingsError("IDP_OFFICE_SERVICES: name at least one service (the first is the default)")
-    for name in ("staff_session_ttl", "staff_idle_timeout"):
-        if getattr(settings, name) <= 0:
-            raise SettingsError(f"IDP_{name.upper()}: must be positive")
+    _require_positive(settings, "staff_session_ttl", "staff_idle_timeout")
     if not 4 <= settings.sms_code_length <= 10:
         raise SettingsError("IDP_SMS_CODE_LENGTH: must be between 4 and 10")
