@@ -9,7 +9,7 @@ from flows import authenticator
 from flows.forms.second_factor import EnrolmentForm, PasswordConfirmedForm, SecondFactorChoiceForm
 from idp.accounts import second_factors
 from idp.db import db
-from idp.web.forms import render_form
+from idp.web.forms import not_stored, render_form
 from idp.web.signed_in import signed_in
 
 bp = Blueprint("second_factor", __name__)
@@ -19,16 +19,10 @@ def _to_account(notice: str):
     return redirect(url_for("account.page", notice=notice))
 
 
-def _not_stored(rendered):
-    """A page that shows a secret (the key, the recovery codes): kept by no cache."""
-    page, status = rendered
-    return page, status, {"Cache-Control": "no-store"}
-
-
 def _enrolment_page(form: EnrolmentForm, secret: str, status=200):
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     qr_svg = authenticator.qr_svg(form.account, secret)
-    return _not_stored(render_form("authenticator_enrol.html", form, status, qr_svg=qr_svg, secret=grouped))
+    return not_stored(render_form("authenticator_enrol.html", form, status, qr_svg=qr_svg, secret=grouped))
 
 
 @bp.get("/account/authenticator")
@@ -53,7 +47,7 @@ def enrol_submit(person):
     codes = authenticator.confirm_enrolment(account, form.code.data)
     if codes is None:
         return _enrolment_page(form.refuse("app_code_wrong"), secret, 400)
-    return _not_stored(render_form("recovery_codes.html", form.tell("authenticator_added"), codes=codes))
+    return not_stored(render_form("recovery_codes.html", form.tell("authenticator_added"), codes=codes))
 
 
 @bp.post("/account/authenticator/remove")

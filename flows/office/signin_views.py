@@ -12,7 +12,7 @@ from flows.office.forms import StaffCodeForm, StaffLoginForm
 from flows.office.staff_auth import StaffSignInRefused
 from idp.db import db
 from idp.store import ratelimit
-from idp.web.forms import render_form
+from idp.web.forms import not_stored, render_form
 
 bp = Blueprint("staff_signin", __name__, url_prefix="/staff")
 
@@ -66,10 +66,10 @@ def login_submit():
 
 def _code_page(staff, record, form, status=200):
     secret = totp.unseal(record.get("enrol_secret"))
-    enrolment = None
-    if secret:
-        enrolment = {"secret": secret, "qr_svg": staff_auth.qr_svg(secret, staff.login)}
-    return render_form("office/code.html", form, status, enrolment=enrolment)
+    if not secret:
+        return render_form("office/code.html", form, status, enrolment=None)
+    enrolment = {"secret": secret, "qr_svg": staff_auth.qr_svg(secret, staff.login)}
+    return not_stored(render_form("office/code.html", form, status, enrolment=enrolment))
 
 
 @bp.get("/login/code")

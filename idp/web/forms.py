@@ -112,3 +112,9 @@ def render_form(template: str, form: PageForm, status: int = 200, **context):
         template, form=form, ia=form.ia.data, error=form.page_error, notice=form.notice, **context
     )
     return page, status
+
+
+def not_stored(rendered: tuple[str, int]):
+    """A rendered page that shows a secret (an authenticator key, recovery codes): kept by no cache."""
+    page, status = rendered
+    return page, status, {"Cache-Control": "no-store"}

@@ -14,7 +14,9 @@ from tests.support.pages import post_form, text
 def test_first_sign_in_enrols_the_authenticator_with_a_qr_code(app, client, make_staff):
     staff = make_staff(enrolled=False)
     assert enter_password(client, staff).headers["Location"] == "/staff/login/code"
-    page = text(client.get("/staff/login/code"))
+    shown = client.get("/staff/login/code")
+    assert shown.headers["Cache-Control"] == "no-store"  # it shows the secret
+    page = text(shown)
     assert "<svg" in page and "<img" not in page
     secret = enrolment_secret(client)
     response = enter_code(client, totp_now(secret))
