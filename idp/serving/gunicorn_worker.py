@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from gunicorn.workers.gasgi import ASGIWorker
 
-from idp.serving.asgi_bridge import FlaskOnAsgi
-
 
 class FlaskAsgiWorker(ASGIWorker):
     def load_wsgi(self):
+        # Imported here, in the worker: the master loads this class too, and the bridge would
+        # bring Flask, Authlib and SQLAlchemy into a process that serves no request (~50 MB).
+        from idp.serving.asgi_bridge import FlaskOnAsgi
+
         super().load_wsgi()
         self.asgi = FlaskOnAsgi(self.asgi)

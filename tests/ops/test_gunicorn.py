@@ -157,3 +157,23 @@ def test_a_request_in_flight_is_answered_after_sigterm(app, backend, tmp_path, w
     assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
     assert b'"invalid_client"' in answer  # Authlib judged the whole request
     assert process.returncode == 0, err[-3000:]
+
+
+@pytest.mark.parametrize("worker_class", ["asgi", "gthread"])
+def test_the_master_loads_neither_the_app_nor_its_frameworks(worker_class):
+    """What gunicorn's master imports (its config file and the worker class it names) stays
+    small: the app and its frameworks are loaded by each worker only, so the master does not
+    hold their ~50 MB (docs/BENCHMARKS.md, memory)."""
+    probe = (
+        "import runpy, sys\n"
+        "from gunicorn.util import load_class\n"
+        "config = runpy.run_path('gunicorn.conf.py')\n"
+        "load_class(config['worker_class'])\n"
+        "heavy = ('flask', 'authlib', 'sqlalchemy', 'redis', 'wsgi')\n"
+        "print(','.join(name for name in heavy if name in sys.modules))\n"
+    )
+    env = {**os.environ, "IDP_ENV": "development", "IDP_WORKER_CLASS": worker_class}
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == ""
