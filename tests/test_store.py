@@ -38,32 +38,51 @@ def test_mget_following_appends_none_when_there_is_nothing_to_follow(the_store, 
     assert the_store.mget_following(["tok:2"], "account_id", "acct:") == [first, None]
 
 
+ACCOUNT = (("account_id", "acct:"),)
+
+
 def test_getdel_following_redeems_once_marks_and_reads_the_named_key(the_store):
     code = json.dumps({"account_id": 42})
     the_store.set("code:1", code, 60)
     the_store.set("acct:42", "the account", 60)
     marker = ("used:1", 60)
-    assert the_store.getdel_following("code:1", marker, "account_id", "acct:") == (code, "the account")
-    assert the_store.getdel_following("code:1", marker, "account_id", "acct:") == (None, None)
+    assert the_store.getdel_following(None, "code:1", marker, ACCOUNT) == (None, code, ["the account"])
+    assert the_store.getdel_following(None, "code:1", marker, ACCOUNT) == (None, None, [None])
     assert the_store.get("used:1") == code
     assert the_store.get("acct:42") == "the account"
 
 
 def test_getdel_following_without_the_named_key(the_store):
     the_store.set("code:2", json.dumps({"account_id": 7}), 60)
-    value, followed = the_store.getdel_following("code:2", ("used:2", 60), "account_id", "acct:")
-    assert (json.loads(value), followed) == ({"account_id": 7}, None)
+    _, value, followed = the_store.getdel_following(None, "code:2", ("used:2", 60), ACCOUNT)
+    assert (json.loads(value), followed) == ({"account_id": 7}, [None])
 
 
-def test_getdel_following_reading_reads_a_third_key_in_the_same_step(the_store):
+def test_getdel_following_reads_a_third_key_in_the_same_step(the_store):
     code = json.dumps({"account_id": 42})
     the_store.set("code:3", code, 60)
     the_store.set("acct:42", "the account", 60)
     the_store.set("rl:x", "3:1.0:2.0", 60)
-    found = the_store.getdel_following_reading("rl:x", "code:3", ("used:3", 60), "account_id", "acct:")
-    assert found == ("3:1.0:2.0", code, "the account")
-    again = the_store.getdel_following_reading("rl:none", "code:3", ("used:3", 60), "account_id", "acct:")
-    assert again == (None, None, None)
+    found = the_store.getdel_following("rl:x", "code:3", ("used:3", 60), ACCOUNT)
+    assert found == ("3:1.0:2.0", code, ["the account"])
+    again = the_store.getdel_following("rl:none", "code:3", ("used:3", 60), ACCOUNT)
+    assert again == (None, None, [None])
+
+
+def test_getdel_following_follows_several_fields_and_a_field_inside_another(the_store):
+    code = json.dumps({"account_id": 42, "grant": {"sid": "s1", "offline": False}})
+    the_store.set("code:4", code, 60)
+    the_store.set("acct:42", "the account", 60)
+    the_store.set("sso:s1", "the session", 60)
+    follows = (("account_id", "acct:"), ("grant.sid", "sso:"), ("grant.missing", "sso:"), ("grant", "sso:"))
+    found = the_store.getdel_following(None, "code:4", ("used:4", 60), follows)
+    assert found == (None, code, ["the account", "the session", None, None])
+
+
+def test_mget_following_follows_a_field_inside_another(the_store):
+    the_store.set("tok:5", json.dumps({"grant": {"sid": "s5"}}), 60)
+    the_store.set("sso:s5", "the session", 60)
+    assert the_store.mget_following(["tok:5"], "grant.sid", "sso:")[-1] == "the session"
 
 
 def test_a_set_keeps_its_members_and_the_longest_lifetime(the_store):

@@ -27,9 +27,9 @@ from idp.db import db
 from idp.models import Account
 from idp.services import orm_session, store
 from idp.store import StoreUnavailable
+from idp.store.base import UNREAD
 
 STORE_PREFIX = "acct:"
-UNREAD = object()  # load(): `stored` not given, read the entry here
 ENTRY_TTL = 300
 STALE_TTL = 30  # longer than any gap between a reader's SELECT and its fill
 STALE = "stale"

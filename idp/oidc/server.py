@@ -40,9 +40,9 @@ from idp.oidc.clients import AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from idp.oidc.keys import sign
 from idp.ops import metrics
 from idp.services import Services
-from idp.sessions import sso_session
+from idp.sessions import records, sso_session
 from idp.store import ratelimit
-from idp.store.base import StoreRead
+from idp.store.base import UNREAD, StoreRead
 
 CLIENT_AUTH_LIMIT = "client-auth"  # failed client authentications, counted per address
 
@@ -50,9 +50,11 @@ CLIENT_AUTH_LIMIT = "client-auth"  # failed client authentications, counted per 
 class AuthorizationCode:
     """A code's data as stored; authlib reads it through these getters."""
 
-    def __init__(self, data: dict, stored_account: str | None = None) -> None:
+    def __init__(self, data: dict, stored_account=UNREAD, stored_session=UNREAD) -> None:
         self.data = data
-        self.stored_account = stored_account  # the account's store entry, read in the same step
+        # the account's store entry and the session's record, read in the redemption's step
+        self.stored_account = stored_account
+        self.stored_session = stored_session
         self.code_challenge = data.get("code_challenge")
         self.code_challenge_method = data.get("code_challenge_method")
 
@@ -75,7 +77,7 @@ class AuthorizationCode:
         return self.data["grant"].get("amr")
 
 
-def _active_account(account_id: int, stored=account_view.UNREAD) -> AccountView:
+def _active_account(account_id: int, stored=UNREAD) -> AccountView:
     """The grant's account; a closed or deleted one makes the grant itself invalid
     (RFC 6749 5.2), which Authlib would otherwise report as invalid_request."""
     account = account_view.load(account_id, stored)
@@ -133,8 +135,9 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
         marker = (f"usedcode:{key}", max(600, self.server.services.settings.code_ttl * 10))
         failures = self.server.client_auth_failures()
         (counter_key,) = failures.read_ahead(self.request.remote_addr).args
-        counter, raw, stored_account = store.getdel_following_reading(
-            counter_key, f"code:{key}", marker, "account_id", account_view.STORE_PREFIX
+        follows = (("account_id", account_view.STORE_PREFIX), ("grant.sid", records.KEY_PREFIX))
+        counter, raw, (stored_account, stored_session) = store.getdel_following(
+            counter_key, f"code:{key}", marker, follows
         )
         try:
             failures.raise_if_waiting(failures.counted(counter))
@@ -148,14 +151,14 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
             return None
         if data["client_id"] != client.client_id or data["exp"] <= clock.time():
             return None
-        return AuthorizationCode(data, stored_account)
+        return AuthorizationCode(data, stored_account, stored_session)
 
     def delete_authorization_code(self, authorization_code):
         pass  # already gone: redemption removed it
 
     def authenticate_user(self, authorization_code):
         data = authorization_code.data
-        if tokens.session_ended(self.server.services.store, data["grant"]):
+        if tokens.session_ended(self.server.services.store, data["grant"], authorization_code.stored_session):
             raise InvalidGrantError("The session of this grant has ended.")
         self.request.grant_facts = {"family": data["family"], "nonce": data.get("nonce"), **data["grant"]}
         return _active_account(data["account_id"], authorization_code.stored_account)

@@ -28,7 +28,7 @@ from idp.models import RefreshToken
 from idp.services import services, settings, store
 from idp.sessions import records
 from idp.sessions.records import SsoSession
-from idp.store.base import Store, StoreRead
+from idp.store.base import UNREAD, Store, StoreRead
 
 OFFLINE_ACCESS = "offline_access"
 
@@ -50,9 +50,12 @@ def bind_to_session(store: Store, sign_in: dict, family: str, scope: str) -> dic
     return {**sign_in, "offline": offline}
 
 
-def session_ended(store: Store, grant: dict) -> bool:
-    """A grant bound to a session that is gone (ended, expired): its tokens are refused."""
-    return not grant.get("offline") and not records.alive(store, grant.get("sid"), clock.time())
+def session_ended(store: Store, grant: dict, stored_session: str | None | object = UNREAD) -> bool:
+    """A grant bound to a session that is gone (ended, expired): its tokens are refused.
+    `stored_session` is the session record's raw value when the caller read it already."""
+    if grant.get("offline"):
+        return False
+    return not records.alive(store, grant.get("sid"), clock.time(), stored_session)
 
 
 def revoke_session_grants(ended: SsoSession, grants: list[str]) -> None:
@@ -78,7 +81,7 @@ def _family_of(token: str) -> str | None:
 class AccessTokenRecord:
     token: str
     data: dict
-    stored_account: str | None | object = account_view.UNREAD
+    stored_account: str | None | object = UNREAD
 
     def __getattr__(self, name):
         try:
@@ -135,7 +138,7 @@ def find_access_token(token: str, with_account: bool = False) -> AccessTokenReco
     if with_account:
         raw, revoked, account = read.run(store())
     else:
-        (raw, revoked), account = read.run(store()), account_view.UNREAD
+        (raw, revoked), account = read.run(store()), UNREAD
     if raw is None or revoked is not None:
         return None
     record = AccessTokenRecord(token, json.loads(raw), account)

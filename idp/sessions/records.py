@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import asdict, dataclass, field
 
-from idp.store.base import Store
+from idp.store.base import UNREAD, Store
 
 ACR_PASSWORD = "urn:rossetimr:lk:acr:pwd"
 ACR_SMS = "urn:rossetimr:lk:acr:sms"
@@ -62,8 +63,11 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+KEY_PREFIX = "sso:"  # a record's key: this and the sid
+
+
 def _key(sid: str) -> str:
-    return f"sso:{sid}"
+    return f"{KEY_PREFIX}{sid}"
 
 
 def _index(account_id: int) -> str:
@@ -74,12 +78,15 @@ def _grants(sid: str) -> str:
     return f"sso-grants:{sid}"
 
 
-def load(store: Store, sid: str, now: float) -> SsoSession | None:
-    """The live record, or None (gone, or past its own expiry: Redis' clock is not ours)."""
-    data = store.get_json(_key(sid)) if sid else None
-    if data is None:
+def load(store: Store, sid: str, now: float, stored: str | None | object = UNREAD) -> SsoSession | None:
+    """The live record, or None (gone, or past its own expiry: Redis' clock is not ours);
+    `stored` is the record's raw value when the caller read it already."""
+    if not sid:
         return None
-    record = SsoSession(**data)
+    raw = store.get(_key(sid)) if stored is UNREAD else stored
+    if raw is None:
+        return None
+    record = SsoSession(**json.loads(raw))
     return record if not record.expires_at or record.expires_at > now else None
 
 
@@ -89,8 +96,8 @@ def save(store: Store, record: SsoSession, now: float, session_ttl: int) -> None
     store.add_member(_index(record.account_id), record.sid, session_ttl)
 
 
-def alive(store: Store, sid: str | None, now: float) -> bool:
-    return bool(sid) and load(store, sid, now) is not None
+def alive(store: Store, sid: str | None, now: float, stored: str | None | object = UNREAD) -> bool:
+    return bool(sid) and load(store, sid, now, stored) is not None
 
 
 def add_grant(store: Store, sid: str, grant: str, now: float) -> None:

@@ -25,6 +25,9 @@ def format_window(count: int, started: float, last: float) -> str:
     return f"{count}:{started!r}:{last!r}"
 
 
+UNREAD = object()  # a value the caller did not read ahead: the reader reads it itself
+
+
 class WouldBlock(RuntimeError):
     """Raised on the event loop where a request needs I/O that was not read ahead of it:
     the request is answered again, from the start, on a thread (idp/serving/protocol_routes.py)."""
@@ -52,7 +55,8 @@ class Store(ABC):
     @abstractmethod
     def mget_following(self, keys: list[str], field: str, prefix: str) -> list[str | None]:
         """MGET keys and, in the same step, the key `prefix + str(first[field])` named by a
-        field of the first value (a JSON object); its value is appended, None when absent."""
+        field of the first value (a JSON object; a dotted field names one inside another);
+        its value is appended, None when absent."""
 
     @abstractmethod
     def set(self, key: str, value: str, ttl: int, only_if_absent: bool = False) -> bool:
@@ -64,18 +68,12 @@ class Store(ABC):
 
     @abstractmethod
     def getdel_following(
-        self, key: str, marker: tuple[str, int], field: str, prefix: str
-    ) -> tuple[str | None, str | None]:
+        self, also: str | None, key: str, marker: tuple[str, int], follows: tuple[tuple[str, str], ...]
+    ) -> tuple[str | None, str | None, list[str | None]]:
         """getdel that also keeps the value under marker=(key, ttl), so that a second attempt
-        can be recognised as reuse, and reads the key that a field of the removed value names
-        (as in mget_following); all in one step. None for either when absent."""
-
-    @abstractmethod
-    def getdel_following_reading(
-        self, also: str | None, key: str, marker: tuple[str, int], field: str, prefix: str
-    ) -> tuple[str | None, str | None, str | None]:
-        """getdel_following that also reads the key `also` in the same step:
-        (also's value, the value, the followed value)."""
+        can be recognised as reuse, reads each key that a (field, prefix) of `follows` names
+        in the removed value (as in mget_following) and the key `also`; all in one step.
+        Returns (also's value, the value, the followed values); None where absent."""
 
     @abstractmethod
     def delete(self, *keys: str) -> int: ...

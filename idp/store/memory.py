@@ -14,7 +14,9 @@ def _field(raw: str | None, field: str):
         decoded = json.loads(raw) if raw is not None else None
     except ValueError:
         return None
-    return decoded.get(field) if isinstance(decoded, dict) else None
+    for name in field.split("."):
+        decoded = decoded.get(name) if isinstance(decoded, dict) else None
+    return decoded
 
 
 class MemoryStore(Store):
@@ -68,18 +70,14 @@ class MemoryStore(Store):
         with self._lock:
             return self._getdel(key)
 
-    def getdel_following(self, key, marker, field, prefix):
-        _, value, followed = self.getdel_following_reading(None, key, marker, field, prefix)
-        return value, followed
-
-    def getdel_following_reading(self, also, key, marker, field, prefix):
+    def getdel_following(self, also, key, marker, follows):
         with self._lock:
             read = self._live(self.prefix + also) if also else None
             value = self._getdel(key)
             if value is not None:
                 marker_key, ttl = marker
                 self._data[self.prefix + marker_key] = (value, clock.time() + ttl)
-            return read, value, self._follow(value, field, prefix)
+            return read, value, [self._follow(value, field, prefix) for field, prefix in follows]
 
     def delete(self, *keys):
         with self._lock:

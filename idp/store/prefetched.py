@@ -35,7 +35,7 @@ class Prefetched(Store):
     def _refuse(self, *args, **kwargs):
         raise WouldBlock("not read ahead")
 
-    set = getdel = getdel_following = getdel_following_reading = delete = incr = ttl = ping = clear = _refuse
+    set = getdel = getdel_following = delete = incr = ttl = ping = clear = _refuse
     count_in_window = add_member = remove_member = members = _refuse
 
     async def read_ahead(self, reads):

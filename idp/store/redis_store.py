@@ -20,10 +20,13 @@ _FOLLOW = """
 local function follow(raw, field, prefix)
   if not raw then return false end
   local ok, decoded = pcall(cjson.decode, raw)
-  if ok and type(decoded) == 'table' and decoded[field] ~= nil then
-    return redis.call('GET', prefix .. tostring(decoded[field]))
+  if not ok then return false end
+  for name in string.gmatch(field, '[^.]+') do
+    if type(decoded) ~= 'table' then return false end
+    decoded = decoded[name]
   end
-  return false
+  if decoded == nil or decoded == cjson.null or type(decoded) == 'table' then return false end
+  return redis.call('GET', prefix .. tostring(decoded))
 end
 """
 
@@ -36,13 +39,17 @@ return values
 """
 )
 
-# KEYS[3], when given, is read in the same step (its value third).
+# ARGV after the marker's ttl: (field, prefix) pairs to follow. KEYS[3], when given, is read
+# in the same step. Returns {the value, KEYS[3]'s value, the followed values...}.
 _GETDEL_FOLLOWING = (
     _FOLLOW
     + """
 local value = redis.call('GETDEL', KEYS[1])
 if value then redis.call('SET', KEYS[2], value, 'EX', ARGV[1]) end
-return {value, follow(value, ARGV[2], ARGV[3]), KEYS[3] and redis.call('GET', KEYS[3])}
+local found = {value, false}
+if KEYS[3] then found[2] = redis.call('GET', KEYS[3]) end
+for i = 2, #ARGV, 2 do found[#found + 1] = follow(value, ARGV[i], ARGV[i + 1]) end
+return found
 """
 )
 
@@ -191,17 +198,14 @@ class RedisStore(Store):
     def getdel(self, key):
         return self._call(self.client.getdel, self.prefix + key)
 
-    def getdel_following(self, key, marker, field, prefix):
-        _, value, followed = self.getdel_following_reading(None, key, marker, field, prefix)
-        return value, followed
-
-    def getdel_following_reading(self, also, key, marker, field, prefix):
+    def getdel_following(self, also, key, marker, follows):
         marker_key, ttl = marker
         keys = [self.prefix + key, self.prefix + marker_key] + ([self.prefix + also] if also else [])
-        value, followed, *read = self._call(
-            self._getdel_following, keys=keys, args=[max(1, int(ttl)), field, self.prefix + prefix]
-        )
-        return (read[0] if read else None), value, followed
+        args = [max(1, int(ttl))]
+        for field, prefix in follows:
+            args += [field, self.prefix + prefix]
+        value, read, *followed = self._call(self._getdel_following, keys=keys, args=args)
+        return read, value, followed
 
     def delete(self, *keys):
         if not keys:
