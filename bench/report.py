@@ -129,20 +129,80 @@ HEADER = [
 ]
 
 
-def table(results: dict, floor: dict | None, meta: dict, markdown: bool = False) -> str:
-    body = rows(results, floor)
-    lines = []
+def _grid(header: list[str], body: list[list[str]], markdown: bool) -> list[str]:
     if markdown:
-        lines.append("| " + " | ".join(HEADER) + " |")
-        lines.append("|" + "|".join("---" if i < 2 else "--:" for i in range(len(HEADER))) + "|")
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-    else:
-        widths = [
-            max(len(HEADER[i]), *(len(r[i]) for r in body)) if body else len(HEADER[i])
-            for i in range(len(HEADER))
+        return [
+            "| " + " | ".join(header) + " |",
+            "|" + "|".join("---" if i < 2 else "--:" for i in range(len(header))) + "|",
+            *("| " + " | ".join(row) + " |" for row in body),
         ]
-        lines.append("  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True)))
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in body]
+    widths = [
+        max(len(header[i]), *(len(r[i]) for r in body)) if body else len(header[i])
+        for i in range(len(header))
+    ]
+    return [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)),
+        *("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in body),
+    ]
+
+
+def cpu_us(r: dict | None) -> float | None:
+    """CPU time the server spent per answered request, in µs (its CPU share over the rate)."""
+    if not r or not r.get("rps") or not r.get("cpu"):
+        return None
+    return 1e6 * r["cpu"] / r["rps"]
+
+
+SIGNED = ("code", "refresh")  # scenarios whose every answer carries an RS256-signed ID token
+CPU_HEADER = ["storage", "scenario", "lk-idp µs", "peer µs", "lk-idp above RS256", "peer above RS256"]
+
+
+def cpu_rows(results: dict, rs256_us: float | None) -> list[list[str]]:
+    def cell(value: float | None) -> str:
+        return "—" if value is None else f"{value:.0f}"
+
+    out = []
+    for pair, by_server in results.items():
+        for scenario in LABELS:
+            if scenario == "signin":
+                continue
+            lk = cpu_us(by_server.get("lk-idp", {}).get(scenario))
+            peer = cpu_us(by_server.get("oidc-provider", {}).get(scenario))
+            if lk is None and peer is None:
+                continue
+            above = scenario in SIGNED and rs256_us is not None
+            out.append(
+                [
+                    pair,
+                    LABELS[scenario],
+                    cell(lk),
+                    cell(peer),
+                    cell(lk - rs256_us if above and lk is not None else None),
+                    cell(peer - rs256_us if above and peer is not None else None),
+                ]
+            )
+    return out
+
+
+def cpu_table(results: dict, meta: dict, markdown: bool = False) -> str:
+    """CPU per request of each server, and above the RS256 floor where an ID token is signed."""
+    rs256_us = meta.get("rs256_us")
+    lines = _grid(CPU_HEADER, cpu_rows(results, rs256_us), markdown)
+    lines.append("")
+    lines.append(
+        "CPU per answered request: the server's CPU share of its core over its rate (µs). "
+        + (
+            f"RS256 floor: one RSA-2048 signature costs {rs256_us:.0f} µs on the server's core "
+            "(measured at the start of the run); both servers sign every ID token."
+            if rs256_us is not None
+            else "No RS256 floor measured in this run."
+        )
+    )
+    return "\n".join(lines)
+
+
+def table(results: dict, floor: dict | None, meta: dict, markdown: bool = False) -> str:
+    lines = _grid(HEADER, rows(results, floor), markdown)
     lines.append("")
     lines.append(
         f"{meta['seconds']:g} s per scenario at {meta['connections']} connections; "

@@ -225,6 +225,8 @@ def main(argv=None) -> int:
     if args.render:
         saved = json.loads(Path(args.render).read_text())
         print(report.table(saved["results"], saved["floor"], saved["meta"], markdown=args.markdown))
+        print()
+        print(report.cpu_table(saved["results"], saved["meta"], markdown=args.markdown))
         return 0
     scenarios = [s for s in args.scenarios.split(",") if s]
     unknown = set(scenarios) - set(SCENARIOS)
@@ -240,6 +242,10 @@ def main(argv=None) -> int:
     model = WorkerModel(args.workers, args.threads, args.worker_class, args.wsgi_server)
     started = time.monotonic()
     try:
+        rs256 = None
+        if {"code", "refresh"} & set(scenarios):
+            rs256 = floor.measure_rs256(min(args.floor_seconds, 2.0), cores[0], str(ROOT))
+            print(f"RS256 signature on the server's core: {rs256['us']:.0f} µs", flush=True)
         if "oidc-provider" in servers:
             print("installing the peer from npm…", flush=True)
             peer_dir = install_peer(args.peer_version)
@@ -265,9 +271,13 @@ def main(argv=None) -> int:
         }
         if peer_dir:
             meta["peer"], meta["node"] = peer_versions(peer_dir)
+        if rs256:
+            meta["rs256_us"] = rs256["us"]
         print()
         floor_result = report.first_floor(results)
         print(report.table(results, floor_result, meta, markdown=args.markdown))
+        print()
+        print(report.cpu_table(results, meta, markdown=args.markdown))
         if args.json:
             Path(args.json).write_text(
                 json.dumps(

@@ -42,3 +42,21 @@ def test_profile_summary_counts_only_busy_request_threads(tmp_path):
     assert "40 busy samples" in summary
     assert " 75.0%  Connection.wait (psycopg:3)" in summary
     assert "select" not in summary
+
+
+def test_cpu_per_request_and_above_the_rs256_floor_where_an_id_token_is_signed():
+    results = {
+        "services": {
+            "lk-idp": {"userinfo": result(2000), "code": result(500)},
+            "oidc-provider": {"userinfo": result(4000), "code": result(1000)},
+        }
+    }
+
+    rows = {row[1]: row for row in report.cpu_rows(results, rs256_us=300.0)}
+
+    # CPU 97 % of a core: 0.97 s over 2000 requests is 485 µs each
+    assert rows["userinfo (Bearer)"][2:] == ["485", "242", "—", "—"]
+    assert rows["code exchange"][2:] == ["1940", "970", "1640", "670"]
+    assert "RS256 floor: one RSA-2048 signature costs 300 µs" in report.cpu_table(
+        results, {"rs256_us": 300.0}
+    )
