@@ -91,7 +91,7 @@ def register_extra(name: str, compute: Callable[[int], object], changed_by: type
     _DEPENDENTS[changed_by] = lambda row: row.account_id
 
 
-def _key(account_id: int) -> str:
+def entry_key(account_id: int) -> str:
     return f"{STORE_PREFIX}{account_id}"
 
 
@@ -122,7 +122,7 @@ def select_view(account_id: int) -> AccountView | None:
 
 def load(account_id: int, stored: str | None | object = UNREAD) -> AccountView | None:
     """The account; `stored` is its store entry when the caller already read it (None: absent)."""
-    key = _key(account_id)
+    key = entry_key(account_id)
     raw = store().get(key) if stored is UNREAD else stored
     if raw is not None and raw != STALE:
         return _decode(raw)
@@ -157,7 +157,7 @@ def _mark_stale(session: Session) -> None:
         return
     try:
         for account_id in account_ids:
-            store().set(_key(account_id), STALE, STALE_TTL)
+            store().set(entry_key(account_id), STALE, STALE_TTL)
     except StoreUnavailable:
         # The change is committed; its cached copy expires within ENTRY_TTL.
         log.warning("account cache: could not mark %d account(s) stale", len(account_ids))

@@ -178,10 +178,18 @@ class RefreshGrant(FamilyTokens, grants.RefreshTokenGrant):
         client_id = self.request.client.client_id
         claimed = tokens.rotate_refresh_token(refresh_token, client_id, successor, requested)
         self.request.successor = successor if claimed is not None else None
-        if claimed is not None and tokens.session_ended(self.server.services.store, claimed.grant):
-            tokens.revoke_family(claimed.family_id)  # logged out elsewhere, or the session expired
-            return None
         if claimed is not None:
+            store = self.server.services.store
+            # the session's record and the account's entry, in one round trip
+            stored_session, self.request.stored_account = store.mget(
+                [
+                    records.record_key(claimed.grant.get("sid") or ""),
+                    account_view.entry_key(claimed.account_id),
+                ]
+            )
+            if tokens.session_ended(store, claimed.grant, stored_session):
+                tokens.revoke_family(claimed.family_id)  # logged out elsewhere, or the session expired
+                return None
             return claimed
         row = tokens.find_refresh_token(refresh_token)
         if row is not None and row.check_client(self.request.client) and row.is_revoked():
@@ -191,7 +199,7 @@ class RefreshGrant(FamilyTokens, grants.RefreshTokenGrant):
 
     def authenticate_user(self, refresh_token):
         self.request.grant_facts = {"family": refresh_token.family_id, **refresh_token.grant}
-        return _active_account(refresh_token.account_id)
+        return _active_account(refresh_token.account_id, self.request.stored_account)
 
     def revoke_old_credential(self, refresh_token):
         pass  # claimed (used_at set) before the new token was made

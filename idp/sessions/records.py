@@ -66,7 +66,7 @@ def secret_hash(secret: str) -> str:
 KEY_PREFIX = "sso:"  # a record's key: this and the sid
 
 
-def _key(sid: str) -> str:
+def record_key(sid: str) -> str:
     return f"{KEY_PREFIX}{sid}"
 
 
@@ -83,7 +83,7 @@ def load(store: Store, sid: str, now: float, stored: str | None | object = UNREA
     `stored` is the record's raw value when the caller read it already."""
     if not sid:
         return None
-    raw = store.get(_key(sid)) if stored is UNREAD else stored
+    raw = store.get(record_key(sid)) if stored is UNREAD else stored
     if raw is None:
         return None
     record = SsoSession(**json.loads(raw))
@@ -91,7 +91,7 @@ def load(store: Store, sid: str, now: float, stored: str | None | object = UNREA
 
 
 def save(store: Store, record: SsoSession, now: float, session_ttl: int) -> None:
-    store.set_json(_key(record.sid), asdict(record), max(1, int(record.expires_at - now)))
+    store.set_json(record_key(record.sid), asdict(record), max(1, int(record.expires_at - now)))
     # The index outlives every session in it: none lasts longer than session_ttl.
     store.add_member(_index(record.account_id), record.sid, session_ttl)
 
@@ -116,6 +116,6 @@ def of_account(store: Store, account_id: int, now: float) -> list[SsoSession]:
 def remove(store: Store, record: SsoSession) -> list[str]:
     """Delete the record; returns the grants issued in it."""
     grants = store.members(_grants(record.sid))
-    store.delete(_key(record.sid), _grants(record.sid))
+    store.delete(record_key(record.sid), _grants(record.sid))
     store.remove_member(_index(record.account_id), record.sid)
     return grants
