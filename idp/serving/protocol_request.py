@@ -10,11 +10,22 @@ Flask integration would have read from Flask's request.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qsl
 
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload, JsonPayload, JsonRequest, OAuth2Request
 
 FORM = "application/x-www-form-urlencoded"
+ORIGINS_KEPT = 32  # judged origins remembered; the Host header is the client's to choose
+
+
+@functools.lru_cache(maxsize=ORIGINS_KEPT)
+def _judged_origin(origin: str) -> OAuth2Request:
+    """An empty request of `origin`, made by Authlib's own constructor, which refuses an insecure
+    transport (InsecureTransportError: raised, never remembered). Its rule reads the scheme and
+    the host only, and parsing them cost more than the rest of a userinfo request's setup, so
+    each origin is judged once and a request starts as a copy of its origin's."""
+    return OAuth2Request("GET", origin + "/")
 
 
 class Headers(dict):
@@ -51,7 +62,8 @@ class _Parameters(BasicOAuth2Payload):
 
 class _FormRequest(OAuth2Request):
     def __init__(self, request: ProtocolRequest, query: list, form: list) -> None:
-        super().__init__(request.method, request.uri, headers=request.headers)
+        vars(self).update(vars(_judged_origin(request.origin)))  # Authlib's fields, transport judged
+        self.method, self.uri, self.headers = request.method, request.uri, request.headers
         self.payload = _Parameters(query + form)
         self._form = dict(reversed(form))
         self._args = dict(reversed(query))
@@ -140,8 +152,12 @@ class ProtocolRequest:
         )
 
     @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.host}"
+
+    @property
     def uri(self) -> str:
-        uri = f"{self.scheme}://{self.host}{self.path}"
+        uri = f"{self.origin}{self.path}"
         return f"{uri}?{self.query}" if self.query else uri
 
     @property

@@ -18,6 +18,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 
 from idp import services
@@ -78,7 +79,9 @@ class ProtocolLane:
         elif oversized:
             decided = TOO_LARGE
         else:
-            decided = self._judge(route, request, request.oauth2_request(), self.server.services)
+            oauth_request, decided = _authlib_request(request)
+            if oauth_request is not None:
+                decided = self._judge(route, request, oauth_request, self.server.services)
         return self._finish(route, request, decided, started)
 
     async def answer_on_loop(self, request: ProtocolRequest) -> Answer | None:
@@ -89,7 +92,9 @@ class ProtocolLane:
         route = ROUTES[request.path]
         if route.authlib_endpoint is None or request.method not in route.methods:
             return None
-        oauth_request = request.oauth2_request()
+        oauth_request, refused = _authlib_request(request)
+        if oauth_request is None:
+            return self._finish(route, request, refused, started)
         reads = self.server.reads_ahead(route.authlib_endpoint, oauth_request)
         if reads is None:
             return None
@@ -165,6 +170,15 @@ class ProtocolLane:
             return [answer.body]
 
         return app
+
+
+def _authlib_request(request: ProtocolRequest):
+    """(the request as Authlib's server reads it, None), or (None, Authlib's answer) where its
+    constructor refuses the request (InsecureTransportError: plain http to a public host)."""
+    try:
+        return request.oauth2_request(), None
+    except OAuth2Error as refused:
+        return None, refused()
 
 
 def _client_id(request: ProtocolRequest) -> str | None:

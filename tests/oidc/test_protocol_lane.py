@@ -4,6 +4,7 @@ is the one the WSGI side gives (idp/serving/protocol_routes.py)."""
 from __future__ import annotations
 
 import base64
+import json
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
@@ -97,3 +98,23 @@ def test_a_wrong_method_is_a_json_error(client):
     response = client.get("/token")
     assert response.status_code == 405
     assert response.json["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("host", ["idp.example", "203.0.113.9", "idp.example:8080"])
+def test_plain_http_to_a_public_host_is_refused_as_authlib_says_on_both_sides(flow, bridge, client, host):
+    """Authlib's transport rule: OAuth over plain http only to a loopback host, judged the same
+    on the loop, on a thread and under WSGI, each time (a refused origin is not remembered)."""
+    tokens = flow.exchange(flow.code()).json()
+    bearer = ("authorization", f"Bearer {tokens['access_token']}")
+    insecure = {**_scope("GET", "/userinfo", headers=[bearer, ("host", host)]), "scheme": "http"}
+    for _ in range(2):
+        status, headers, body = _call(bridge, insecure)
+        assert (status, json.loads(body)["error"]) == (400, "insecure_transport")
+        assert headers["cache-control"] == "no-store"
+    token_request = {**_scope("POST", "/token", headers=[FORM, ("authorization", BASIC), ("host", host)])}
+    status, _, body = _call(bridge, {**token_request, "scheme": "http"}, [b"grant_type=client_credentials"])
+    assert (status, json.loads(body)["error"]) == (400, "insecure_transport")
+    under_wsgi = client.get("/userinfo", base_url=f"http://{host}", headers=dict([bearer]))
+    assert (under_wsgi.status_code, under_wsgi.json["error"]) == (400, "insecure_transport")
+    status, _, _ = _userinfo(bridge, tokens["access_token"])  # https to the same host: served
+    assert status == 200
