@@ -16,8 +16,16 @@ LABELS = {
     "refresh": "refresh (rotation)",
     "signin": "sign-in (argon2id)",
 }
-# The issue's bar: lk-idp rps / peer rps (sign-in: / the argon2id floor).
-TARGETS = {"discovery": 1.0, "jwks": 1.0, "userinfo": 1.0, "refresh": 1.0, "code": 0.8, "signin": 0.9}
+# The bar of issue 17: lk-idp rps / peer rps (sign-in: / the argon2id floor).
+TARGETS = {
+    "discovery": 1.0,
+    "jwks": 1.0,
+    "userinfo": 1.0,
+    "introspection": 1.0,
+    "code": 0.8,
+    "refresh": 0.8,
+    "signin": 0.9,
+}
 P99_LIMIT_MS = 50.0
 
 
