@@ -182,13 +182,15 @@ def test_the_master_loads_neither_the_app_nor_its_frameworks(worker_class):
 def test_each_worker_freezes_the_loaded_app_out_of_the_collectors_walk():
     """A full collection used to walk every object of the loaded app (~45 ms holding the GIL):
     after gunicorn loads the app in a worker, the objects are frozen (gc.freeze)."""
-    import gc
-    import runpy
-
-    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    before = gc.get_freeze_count()
-    try:
-        config["post_worker_init"](None)
-        assert gc.get_freeze_count() > before
-    finally:
-        gc.unfreeze()
+    probe = (
+        "import gc, runpy\n"
+        "config = runpy.run_path('gunicorn.conf.py')\n"
+        "before = gc.get_freeze_count()\n"
+        "config['post_worker_init'](None)\n"
+        "print(gc.get_freeze_count() > before)\n"
+    )
+    env = {**os.environ, "IDP_ENV": "development"}
+    frozen = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert frozen.stdout.strip() == "True"
