@@ -16,16 +16,15 @@ Measured in docs/BENCHMARKS.md ("Worker models tried").
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 from idp.oidc.published import PATHS
 from idp.serving import proxies
 from idp.serving.protocol_request import ProtocolRequest
 from idp.serving.protocol_routes import PATHS as LANE_PATHS
+from idp.serving.thread_hop import ThreadHop
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +119,7 @@ class FlaskOnAsgi:
         self.lane = flask_app.extensions["idp.lane"]
         settings = flask_app.extensions["idp"].settings
         self.trusted_proxies = proxies.networks(settings.trusted_proxies)
-        self.pool = ThreadPoolExecutor(threads or settings.request_threads, thread_name_prefix="flask")
+        self.pool = ThreadHop(threads or settings.request_threads, "flask")
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -153,9 +152,7 @@ class FlaskOnAsgi:
         )
         answer = None if size > len(body) else await self.lane.answer_on_loop(request)
         if answer is None:
-            answer = await asyncio.get_running_loop().run_in_executor(
-                self.pool, self.lane.answer, request, size > len(body)
-            )
+            answer = await self.pool.run(self.lane.answer, request, size > len(body))
         return answer.status_code, answer.asgi_headers, answer.body
 
     async def _from_flask(self, scope, receive) -> tuple[int, list, bytes]:
@@ -164,9 +161,7 @@ class FlaskOnAsgi:
         if size > len(body):
             environ["CONTENT_LENGTH"] = str(size)  # above MAX_CONTENT_LENGTH: Flask answers 413
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                self.pool, run_wsgi, self.flask_app, environ
-            )
+            return await self.pool.run(run_wsgi, self.flask_app, environ)
         except Exception:
             # Flask answers its own errors; this is a failure outside it (a broken iterable).
             log.exception("the WSGI app failed outside its own error handling")

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pytest
 
 from idp.serving.asgi_bridge import FlaskOnAsgi
+from idp.serving.thread_hop import ThreadHop
 from tests.support.asgi import call as _call
 from tests.support.asgi import scope as _scope
 from tests.support.config import CONFIDENTIAL
@@ -22,16 +22,16 @@ BASIC = (
 FORM = ("content-type", "application/x-www-form-urlencoded")
 
 
-class CountingPool(ThreadPoolExecutor):
-    """The bridge's thread pool, counting what is handed to it."""
+class CountingPool(ThreadHop):
+    """The bridge's threads, counting what is handed to them."""
 
     def __init__(self) -> None:
-        super().__init__(2)
+        super().__init__(2, "counted")
         self.handed = 0
 
-    def submit(self, *args, **kwargs):
+    def run(self, *args):
         self.handed += 1
-        return super().submit(*args, **kwargs)
+        return super().run(*args)
 
 
 @pytest.fixture
