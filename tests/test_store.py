@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
 from idp.services import store
+from idp.store.base import StoreRead
+from tests.support import loop as on_loop
 
 
 @pytest.fixture
@@ -95,3 +98,49 @@ def test_a_set_keeps_its_members_and_the_longest_lifetime(the_store):
     the_store.remove_member("set:absent", "a")
     assert the_store.members("set:1") == ["b"]
     assert the_store.members("set:absent") == []
+
+
+def test_reads_ahead_give_what_the_reads_give(the_store):
+    the_store.set("tok:1", json.dumps({"account_id": 42}), 60)
+    the_store.set("tok:2", json.dumps({"account_id": 7}), 60)
+    the_store.set("acct:42", "the account", 60)
+    the_store.set("rl:1", "3:1.0:2.0", 60)
+    reads = [
+        StoreRead("get", ("rl:1",)),
+        StoreRead("get", ("rl:absent",)),
+        StoreRead("mget_following", (("tok:1", "mark:1"), "account_id", "acct:")),
+        StoreRead("mget", (("tok:1", "mark:1"),)),
+        StoreRead("mget_following", (("tok:2",), "account_id", "acct:")),
+        StoreRead("mget_following", (("tok:absent", "mark:1"), "account_id", "acct:")),
+    ]
+    ahead = on_loop.run(the_store.read_ahead(reads))
+    assert ahead == [read.run(the_store) for read in reads]
+    assert ahead == [
+        "3:1.0:2.0",
+        None,
+        [json.dumps({"account_id": 42}), None, "the account"],
+        [json.dumps({"account_id": 42}), None],
+        [json.dumps({"account_id": 7}), None],
+        [None, None, None],
+    ]
+
+
+def test_reads_ahead_made_at_once_on_one_loop_each_get_their_own(the_store):
+    for n in range(200):
+        the_store.set(f"tok:{n}", json.dumps({"account_id": n}), 60)
+        the_store.set(f"acct:{n}", f"account {n}", 60)
+
+    def reads(n):
+        if n % 2:
+            return [StoreRead("mget_following", ((f"tok:{n}",), "account_id", "acct:"))]
+        return [StoreRead("get", (f"acct:{n}",)), StoreRead("mget", ((f"tok:{n}", f"acct:{n + 1}"),))]
+
+    async def all_at_once():
+        return await asyncio.gather(*(the_store.read_ahead(reads(n)) for n in range(200)))
+
+    for n, got in enumerate(on_loop.run(all_at_once())):
+        token = json.dumps({"account_id": n})
+        if n % 2:
+            assert got == [[token, f"account {n}"]]
+        else:
+            assert got == [f"account {n}", [token, f"account {n + 1}"]]

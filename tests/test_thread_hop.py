@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from idp.serving.thread_hop import ThreadHop
+from tests.support import loop as on_loop
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def test_calls_run_on_the_threads_and_their_results_come_back_in_order_of_asking
             *(hop.run(lambda n: (n, threading.current_thread().name), n) for n in range(50))
         )
 
-    answers = asyncio.run(main())
+    answers = on_loop.run(main(), asyncio.run)
     assert [n for n, _ in answers] == list(range(50))
     assert {name for _, name in answers} <= {"test-0", "test-1"}
     assert threading.current_thread().name not in {name for _, name in answers}
@@ -38,7 +39,7 @@ def test_an_error_reaches_the_awaiting_request(hop):
             await hop.run(fail)
         return await hop.run(lambda: "the next call is served")
 
-    assert asyncio.run(main()) == "the next call is served"
+    assert on_loop.run(main(), asyncio.run) == "the next call is served"
 
 
 def test_a_request_cancelled_while_its_call_runs_leaves_the_threads_serving(hop):
@@ -57,7 +58,7 @@ def test_a_request_cancelled_while_its_call_runs_leaves_the_threads_serving(hop)
         await asyncio.sleep(0.05)  # the late answer arrives and is dropped
         return await hop.run(lambda: "served")
 
-    assert asyncio.run(main()) == "served"
+    assert on_loop.run(main(), asyncio.run) == "served"
 
 
 def test_an_answer_for_a_closed_loop_is_dropped_and_the_thread_goes_on(hop):
@@ -66,10 +67,10 @@ def test_an_answer_for_a_closed_loop_is_dropped_and_the_thread_goes_on(hop):
     async def leave_a_call_behind():
         hop.run(release.wait, 5)
 
-    asyncio.run(leave_a_call_behind())  # the loop closes with the call still running
+    on_loop.run(leave_a_call_behind(), asyncio.run)  # the loop closes with the call still running
     release.set()
 
     async def main():
         return await asyncio.gather(*(hop.run(lambda: "served") for _ in range(4)))
 
-    assert asyncio.run(main()) == ["served"] * 4
+    assert on_loop.run(main(), asyncio.run) == ["served"] * 4

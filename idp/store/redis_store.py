@@ -8,11 +8,10 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 import redis
-import redis.asyncio
-import redis.asyncio.sentinel
 from redis.sentinel import Sentinel
 
 from idp.store.base import Store, StoreRead, StoreUnavailable
+from idp.store.loop_redis import LoopRedis, LoopRedisError, Script
 
 # A followed key is built inside the script, so it is not declared in KEYS: fine on one
 # Redis server (what lk-idp uses), not on Redis Cluster.
@@ -54,7 +53,6 @@ return found
 )
 
 SOCKET_TIMEOUT = 2  # seconds, for a command, on either client
-_PLAIN = ("get", "mget")  # reads that one MGET makes together
 
 _INCR_WITH_WINDOW = """
 local value = redis.call('INCR', KEYS[1])
@@ -79,9 +77,6 @@ return {count, started, last}
 
 # A Redis that does not answer within two seconds fails the request (503), not the worker.
 _CLIENT_OPTIONS = {"decode_responses": True, "socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": 2}
-# The event loop's client has no socket timeout of redis-py's own, which would wrap every send
-# in a task (asyncio.wait_for); read_ahead bounds the whole round trip instead.
-_LOOP_OPTIONS = {"decode_responses": True, "socket_timeout": None, "socket_connect_timeout": 2}
 
 
 class RedisStore(Store):
@@ -90,7 +85,7 @@ class RedisStore(Store):
         return cls(
             redis.Redis.from_url(url, **_CLIENT_OPTIONS),
             prefix,
-            lambda: redis.asyncio.Redis.from_url(url, **_LOOP_OPTIONS),
+            lambda: LoopRedis.from_url(url),
         )
 
     @classmethod
@@ -99,8 +94,9 @@ class RedisStore(Store):
     ) -> RedisStore:
         """The master that the sentinels name, found again after a failover: redis-py's
         own Sentinel client asks them whenever a connection to the old master fails or
-        finds it demoted (the request in flight answers 503; the next one reaches the
-        new master). `url`, when set, gives the master's password and database number."""
+        finds it demoted, the event loop's client whenever it connects (the request in
+        flight answers 503; the next one reaches the new master). `url`, when set, gives
+        the master's password and database number."""
         addresses = [(host, int(port)) for host, _, port in (entry.rpartition(":") for entry in sentinels)]
         parsed = urlparse(url) if url else None
         credentials = {}
@@ -109,9 +105,13 @@ class RedisStore(Store):
         sentinel_options = {"socket_timeout": 2, "socket_connect_timeout": 2}
         sentinel = Sentinel(addresses, sentinel_kwargs=sentinel_options)
 
+        async def master_address():
+            # redis-py's blocking ask (every sentinel in turn, the master's state checked),
+            # off the loop; only when the loop's client connects
+            return await asyncio.get_running_loop().run_in_executor(None, sentinel.discover_master, master)
+
         def loop_client():
-            on_loop = redis.asyncio.sentinel.Sentinel(addresses, sentinel_kwargs=sentinel_options)
-            return on_loop.master_for(master, **_LOOP_OPTIONS, **credentials)
+            return LoopRedis(master_address, **credentials)
 
         return cls(sentinel.master_for(master, **_CLIENT_OPTIONS, **credentials), prefix, loop_client)
 
@@ -119,9 +119,9 @@ class RedisStore(Store):
         self,
         client: redis.Redis,
         prefix: str = "",
-        loop_client: Callable[[], redis.asyncio.Redis] | None = None,
+        loop_client: Callable[[], LoopRedis] | None = None,
     ) -> None:
-        """`loop_client` makes the asyncio client of an event loop (read_ahead); without it
+        """`loop_client` makes the client of an event loop (read_ahead); without it
         reads ahead are made with the blocking client."""
         self.prefix = prefix
         self.client = client
@@ -130,10 +130,10 @@ class RedisStore(Store):
         self._mget_following = self.client.register_script(_MGET_FOLLOWING)
         self._getdel_following = self.client.register_script(_GETDEL_FOLLOWING)
         self._count_in_window = self.client.register_script(_COUNT_IN_WINDOW)
-        self._on_loop: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis, object] | None = None
+        self._on_loop: tuple[asyncio.AbstractEventLoop, LoopRedis, Script] | None = None
 
     def _loop_client(self):
-        """The asyncio client of the running loop (its connections belong to that loop)."""
+        """The client of the running loop (its connection belongs to that loop)."""
         loop = asyncio.get_running_loop()
         if self._on_loop is None or self._on_loop[0] is not loop:
             client = self._new_loop_client()
@@ -141,37 +141,41 @@ class RedisStore(Store):
         return self._on_loop
 
     async def read_ahead(self, reads: list[StoreRead]) -> list:
-        """GETs and MGETs as one MGET, a followed read as its script: one round trip each."""
+        """GETs and MGETs as one MGET, a followed read as its script, sent together: one
+        round trip."""
         if self._new_loop_client is None:
             return await super().read_ahead(reads)
         try:
             async with asyncio.timeout(SOCKET_TIMEOUT):
                 return await self._read_ahead(reads)
-        except (redis.RedisError, TimeoutError) as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        except (LoopRedisError, redis.RedisError, TimeoutError) as exc:  # RedisError: no master found
+            raise StoreUnavailable(str(exc) or "Redis did not answer in time") from exc
 
     async def _read_ahead(self, reads: list[StoreRead]) -> list:
         _, client, mget_following = self._loop_client()
-        plain = [
-            read.args if read.method == "get" else read.args[0] for read in reads if read.method in _PLAIN
-        ]
-        values = iter(
-            await client.mget([self.prefix + key for keys in plain for key in keys]) if plain else ()
-        )
+        plain, scripted = [], []
+        for read in reads:
+            if read.method == "get":
+                plain.append(self.prefix + read.args[0])
+            elif read.method == "mget":
+                plain.extend(self.prefix + key for key in read.args[0])
+            elif read.method == "mget_following":
+                keys, field, prefix = read.args
+                keys = [self.prefix + key for key in keys]
+                scripted.append(mget_following(keys, [field, self.prefix + prefix]))
+            else:
+                raise ValueError(f"{read.method} is not a read")
+        replies = await client.execute(*([("MGET", *plain)] if plain else ()), *scripted)
+        values = iter(replies[0] if plain else ())
+        followed = iter(replies[1:] if plain else replies)
         results = []
         for read in reads:
             if read.method == "get":
                 results.append(next(values))
             elif read.method == "mget":
                 results.append([next(values) for _ in read.args[0]])
-            elif read.method == "mget_following":
-                keys, field, prefix = read.args
-                followed = await mget_following(
-                    keys=[self.prefix + key for key in keys], args=[field, self.prefix + prefix]
-                )
-                results.append(followed)
             else:
-                raise ValueError(f"{read.method} is not a read")
+                results.append(next(followed))
         return results
 
     def _call(self, fn, *args, **kwargs):

@@ -3,29 +3,21 @@ mid-traffic, and sign-in working after it."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import time
 
 import pytest
 import redis
 
+from idp.store.base import StoreRead, StoreUnavailable
+from idp.store.redis_store import RedisStore
+from tests.support import loop as on_loop
 from tests.support.net import free_port
 from tests.support.pages import post_form
+from tests.support.redis_server import start_redis_server, wait_for
 
 MASTER_NAME = "lkidp-test"
-
-
-def _wait_for(condition, timeout: float, what: str) -> None:
-    """Poll a real process's state (not the project clock: these are other processes)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except redis.RedisError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class RedisPair:
@@ -49,29 +41,11 @@ class RedisPair:
         )
         sentinel = redis.Redis(port=self.sentinel_port, decode_responses=True)
         replica = redis.Redis(port=self.replica_port, decode_responses=True)
-        _wait_for(lambda: replica.info("replication").get("master_link_status") == "up", 15, "the replica")
-        _wait_for(lambda: sentinel.sentinel_slaves(MASTER_NAME), 15, "the sentinel to see the replica")
+        wait_for(lambda: replica.info("replication").get("master_link_status") == "up", 15, "the replica")
+        wait_for(lambda: sentinel.sentinel_slaves(MASTER_NAME), 15, "the sentinel to see the replica")
 
     def _server(self, port: int, *extra: str) -> None:
-        self.processes[port] = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-                *extra,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _wait_for(lambda: redis.Redis(port=port).ping(), 10, f"redis-server on {port}")
+        self.processes[port] = start_redis_server(port, self.workdir, *extra)
 
     def master_port_now(self) -> int:
         sentinel = redis.Redis(port=self.sentinel_port, decode_responses=True)
@@ -126,7 +100,32 @@ def test_sign_in_survives_a_failover(redis_pair, sentinel_app, make_account):
         statuses.add(status)
         return status == 302 and redis_pair.master_port_now() == redis_pair.replica_port
 
-    _wait_for(failed_over, 30, "sign-in through the promoted replica")
+    wait_for(failed_over, 30, "sign-in through the promoted replica")
     assert statuses <= {302, 503}  # during the failover a clean 503, never a crash
     assert 503 in statuses  # the old master was really gone for a while
     assert _sign_in(sentinel_app.test_client(), account) == 302
+
+
+def test_reads_ahead_on_the_loop_follow_the_master_through_a_failover(redis_pair):
+    """The event loop's client asks the sentinels for the master each time it connects."""
+    store = RedisStore.via_sentinels((f"127.0.0.1:{redis_pair.sentinel_port}",), MASTER_NAME, prefix="t:")
+    store.set("k", "written before", 600)
+    assert redis.Redis(port=redis_pair.master_port).wait(1, 5000) == 1  # the replica has it
+    read = [StoreRead("get", ("k",))]
+
+    async def through_the_failover():
+        assert await store.read_ahead(read) == ["written before"]
+        redis_pair.kill_master()
+        failures, deadline = 0, time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                return failures, await store.read_ahead(read)
+            except StoreUnavailable:
+                failures += 1
+                await asyncio.sleep(0.05)  # another process's progress, not the project clock
+        raise AssertionError("no read ahead reached the promoted replica")
+
+    failures, values = on_loop.run(through_the_failover())
+    assert values == ["written before"]
+    assert failures  # the old master was really gone for a while
+    assert redis_pair.master_port_now() == redis_pair.replica_port

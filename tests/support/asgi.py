@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 from idp.serving.asgi_bridge import FlaskOnAsgi
+from tests.support import loop as on_loop
 
 
 def scope(method: str, path: str, headers=(), query: bytes = b"") -> dict:
@@ -33,9 +33,7 @@ def exchange(bridge: FlaskOnAsgi, scope: dict, incoming: list[dict]) -> list[dic
     async def send(message):
         sent.append(message)
 
-    # in a thread of its own: a browser test of the same run may hold this thread's loop
-    with ThreadPoolExecutor(1) as runner:
-        runner.submit(asyncio.run, bridge(scope, receive, send)).result()
+    on_loop.run(bridge(scope, receive, send), asyncio.run)
     return sent
 
 

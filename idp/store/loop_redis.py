@@ -1,0 +1,229 @@
+"""The event loop's own Redis client, for `RedisStore.read_ahead`: commands pipelined on one
+connection, replies parsed by hiredis. redis.asyncio spent about as much CPU on each command's
+machinery (pool, retries, encoders, hooks, streams) as the round trip itself; here a command
+costs its encoding, the socket write and the reply's parse."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ssl
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+import hiredis
+from redis.connection import SSLConnection, parse_url
+
+CONNECT_TIMEOUT = 2  # seconds, to find, reach and sign in to Redis
+
+Address = Callable[[], Awaitable[tuple[str, int]]]
+
+
+class LoopRedisError(Exception):
+    """Redis did not do as asked: it could not be reached, the connection was lost, or it
+    answered with an error (ReplyError)."""
+
+
+class ReplyError(LoopRedisError):
+    """Redis answered a command with an error (hiredis makes these from `-ERR …` replies)."""
+
+
+def encode(command: tuple) -> bytes:
+    """One command as a RESP array of bulk strings (str and int arguments as UTF-8)."""
+    parts = [b"*%d\r\n" % len(command)]
+    for arg in command:
+        data = arg if isinstance(arg, bytes) else str(arg).encode()
+        parts.append(b"$%d\r\n%b\r\n" % (len(data), data))
+    return b"".join(parts)
+
+
+class _Connection(asyncio.Protocol):
+    """One connection: each batch of commands written waits, in order, for as many replies."""
+
+    def __init__(self) -> None:
+        self.reader = hiredis.Reader(encoding="utf-8", replyError=ReplyError)
+        self.waiting: deque[tuple[asyncio.Future, int, list]] = deque()
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def send(self, payload: bytes, count: int) -> asyncio.Future:
+        """Write `count` encoded commands; the future is their `count` replies."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((future, count, []))
+        self.transport.write(payload)
+        return future
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        while True:
+            try:
+                reply = self.reader.gets()
+            except UnicodeDecodeError as exc:  # hiredis has read the reply whole: this answers it
+                reply = ReplyError(f"a value is not UTF-8 ({exc.reason})")
+            except hiredis.ProtocolError:
+                self.drop()
+                return
+            if reply is False:
+                return
+            if not self.waiting:  # a reply nobody asked for
+                self.drop()
+                return
+            future, count, replies = self.waiting[0]
+            replies.append(reply)
+            if len(replies) == count:
+                self.waiting.popleft()
+                if not future.done():
+                    future.set_result(replies)
+
+    def drop(self) -> None:
+        """Close now: no reply still due can be matched to a command sent after this."""
+        self.closed = True
+        self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        while self.waiting:
+            future = self.waiting.popleft()[0]
+            if not future.done():
+                future.set_exception(LoopRedisError(f"connection to Redis lost ({exc or 'closed'})"))
+
+
+class Script:
+    """A Lua script, called by its SHA1; `LoopRedis.execute` sends the source when Redis lacks it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()  # Redis names scripts so
+
+    def __call__(self, keys: list[str], args: list[str]) -> tuple:
+        """The command that runs the script on `keys` and `args`."""
+        return ("EVALSHA", self.sha, len(keys), *keys, *args)
+
+
+class LoopRedis:
+    """One pipelined connection to one Redis, used by the running event loop only. It is made
+    at the first command, and again at the first command after it failed; `address` is asked
+    each time (so a Sentinel's new master is found after a failover)."""
+
+    def __init__(
+        self,
+        address: Address,
+        password: str | None = None,
+        db: int = 0,
+        username: str | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self._address = address
+        self._tls = tls
+        hello = []
+        if password:
+            hello.append(("AUTH", username, password) if username else ("AUTH", password))
+        if db:
+            hello.append(("SELECT", db))
+        self._hello = hello
+        self._connection: _Connection | None = None
+        self._connecting: asyncio.Task | None = None
+        self._scripts: dict[str, str] = {}
+
+    @classmethod
+    def from_url(cls, url: str) -> LoopRedis:
+        """A redis:// or rediss:// URL, read as `redis.Redis.from_url` reads it."""
+        options = parse_url(url)
+        host, port = options.get("host", "localhost"), int(options.get("port", 6379))
+
+        async def address():
+            return host, port
+
+        tls = _tls_context(options) if options.get("connection_class") is SSLConnection else None
+        return cls(address, options.get("password"), int(options.get("db", 0)), options.get("username"), tls)
+
+    def register_script(self, source: str) -> Script:
+        """The script as a command maker; its source is kept here for when Redis lacks it."""
+        script = Script(source)
+        self._scripts[script.sha] = source
+        return script
+
+    async def execute(self, *commands: tuple) -> list:
+        """The replies to `commands`, sent together in one round trip; an error reply raises."""
+        if not commands:
+            return []
+        replies = await self._round_trip(commands)
+        unknown = [
+            i for i, reply in enumerate(replies) if isinstance(reply, ReplyError) and _no_script(reply)
+        ]
+        if unknown:  # the server restarted or flushed its scripts: EVAL caches it again
+            again = [("EVAL", self._scripts[commands[i][1]], *commands[i][2:]) for i in unknown]
+            for i, reply in zip(unknown, await self._round_trip(again), strict=True):
+                replies[i] = reply
+        for reply in replies:
+            if isinstance(reply, ReplyError):
+                raise reply
+        return replies
+
+    async def _round_trip(self, commands) -> list:
+        connection = self._connection
+        if connection is None or connection.closed:
+            connection = await self._connected()
+        future = connection.send(b"".join(map(encode, commands)), len(commands))
+        try:
+            return await future
+        except asyncio.CancelledError:
+            # Timed out or given up: the replies behind this one wait as long, and a link that
+            # is this late may be gone without TCP noticing for minutes. A new one will tell.
+            connection.drop()
+            raise
+
+    async def _connected(self) -> _Connection:
+        """The connection being made, one for every command waiting on it."""
+        if self._connecting is None:
+            self._connecting = asyncio.get_running_loop().create_task(self._connect())
+            self._connecting.add_done_callback(_retrieved)
+        return await asyncio.shield(self._connecting)  # a waiter that gives up leaves it to the rest
+
+    async def _connect(self) -> _Connection:
+        try:
+            async with asyncio.timeout(CONNECT_TIMEOUT):
+                host, port = await self._address()
+                _, connection = await asyncio.get_running_loop().create_connection(
+                    _Connection, host, port, ssl=self._tls
+                )
+                try:
+                    await self._sign_in(connection)
+                except BaseException:
+                    connection.drop()
+                    raise
+        except (OSError, TimeoutError) as exc:
+            raise LoopRedisError(f"cannot connect to Redis: {exc!r}") from exc
+        finally:
+            self._connecting = None
+        self._connection = connection
+        return connection
+
+    async def _sign_in(self, connection: _Connection) -> None:
+        """AUTH and SELECT, as the URL asks."""
+        if self._hello:
+            for reply in await connection.send(b"".join(map(encode, self._hello)), len(self._hello)):
+                if isinstance(reply, ReplyError):
+                    raise reply
+
+
+def _no_script(reply: ReplyError) -> bool:
+    return str(reply).startswith("NOSCRIPT")
+
+
+def _retrieved(task: asyncio.Task) -> None:
+    """A failed connect whose waiters all gave up is not logged as an unretrieved error."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _tls_context(options: dict) -> ssl.SSLContext:
+    """rediss://: verified against the system's CAs or ?ssl_ca_certs=, unless ?ssl_cert_reqs=none."""
+    context = ssl.create_default_context(cafile=options.get("ssl_ca_certs"))
+    if options.get("ssl_cert_reqs") in ("none", ssl.CERT_NONE):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
