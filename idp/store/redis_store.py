@@ -12,6 +12,7 @@ from redis.sentinel import Sentinel
 
 from idp.store.base import Store, StoreRead, StoreUnavailable
 from idp.store.loop_redis import LoopRedis, LoopRedisError, Script
+from idp.store.redis_direct import DirectCommands
 
 # A followed key is built inside the script, so it is not declared in KEYS: fine on one
 # Redis server (what lk-idp uses), not on Redis Cluster.
@@ -126,10 +127,11 @@ class RedisStore(Store):
         self.prefix = prefix
         self.client = client
         self._new_loop_client = loop_client
-        self._incr = self.client.register_script(_INCR_WITH_WINDOW)
-        self._mget_following = self.client.register_script(_MGET_FOLLOWING)
-        self._getdel_following = self.client.register_script(_GETDEL_FOLLOWING)
-        self._count_in_window = self.client.register_script(_COUNT_IN_WINDOW)
+        self._command = DirectCommands(client.connection_pool)  # the request path's commands
+        self._incr = self._command.script(_INCR_WITH_WINDOW)
+        self._mget_following = self._command.script(_MGET_FOLLOWING)
+        self._getdel_following = self._command.script(_GETDEL_FOLLOWING)
+        self._count_in_window = self._command.script(_COUNT_IN_WINDOW)
         self._on_loop: tuple[asyncio.AbstractEventLoop, LoopRedis, Script] | None = None
 
     def _loop_client(self):
@@ -185,22 +187,23 @@ class RedisStore(Store):
             raise StoreUnavailable(str(exc)) from exc
 
     def get(self, key):
-        return self._call(self.client.get, self.prefix + key)
+        return self._call(self._command, "GET", self.prefix + key)
 
     def mget(self, keys):
-        return self._call(self.client.mget, [self.prefix + k for k in keys])
+        return self._call(self._command, "MGET", *[self.prefix + k for k in keys])
 
     def mget_following(self, keys, field, prefix):
         return self._call(
-            self._mget_following, keys=[self.prefix + k for k in keys], args=[field, self.prefix + prefix]
+            self._mget_following, [self.prefix + k for k in keys], [field, self.prefix + prefix]
         )
 
     def set(self, key, value, ttl, only_if_absent=False):
-        done = self._call(self.client.set, self.prefix + key, value, ex=max(1, int(ttl)), nx=only_if_absent)
-        return bool(done)
+        condition = ("NX",) if only_if_absent else ()
+        done = self._call(self._command, "SET", self.prefix + key, value, "EX", max(1, int(ttl)), *condition)
+        return done is not None
 
     def getdel(self, key):
-        return self._call(self.client.getdel, self.prefix + key)
+        return self._call(self._command, "GETDEL", self.prefix + key)
 
     def getdel_following(self, also, key, marker, follows):
         marker_key, ttl = marker
@@ -208,13 +211,13 @@ class RedisStore(Store):
         args = [max(1, int(ttl))]
         for field, prefix in follows:
             args += [field, self.prefix + prefix]
-        value, read, *followed = self._call(self._getdel_following, keys=keys, args=args)
+        value, read, *followed = self._call(self._getdel_following, keys, args)
         return read, value, followed
 
     def delete(self, *keys):
         if not keys:
             return 0
-        return self._call(self.client.delete, *[self.prefix + k for k in keys])
+        return self._call(self._command, "DEL", *[self.prefix + k for k in keys])
 
     def add_member(self, key, member, ttl):
         pipe = self.client.pipeline(transaction=True)
@@ -230,16 +233,16 @@ class RedisStore(Store):
         self._call(self.client.srem, self.prefix + key, member)
 
     def incr(self, key, ttl):
-        return int(self._call(self._incr, keys=[self.prefix + key], args=[max(1, int(ttl))]))
+        return int(self._call(self._incr, [self.prefix + key], [max(1, int(ttl))]))
 
     def count_in_window(self, key, now, window):
         count, started, last = self._call(
-            self._count_in_window, keys=[self.prefix + key], args=[repr(float(now)), int(window)]
+            self._count_in_window, [self.prefix + key], [repr(float(now)), int(window)]
         )
         return int(count), float(started), float(last)
 
     def ttl(self, key):
-        return int(self._call(self.client.ttl, self.prefix + key))
+        return int(self._call(self._command, "TTL", self.prefix + key))
 
     def ping(self):
         try:
