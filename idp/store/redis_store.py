@@ -86,7 +86,7 @@ class RedisStore(Store):
         return cls(
             redis.Redis.from_url(url, **_CLIENT_OPTIONS),
             prefix,
-            lambda: LoopRedis.from_url(url),
+            lambda: LoopRedis.from_url(url, reply_timeout=SOCKET_TIMEOUT),
         )
 
     @classmethod
@@ -112,7 +112,7 @@ class RedisStore(Store):
             return await asyncio.get_running_loop().run_in_executor(None, sentinel.discover_master, master)
 
         def loop_client():
-            return LoopRedis(master_address, **credentials)
+            return LoopRedis(master_address, **credentials, reply_timeout=SOCKET_TIMEOUT)
 
         return cls(sentinel.master_for(master, **_CLIENT_OPTIONS, **credentials), prefix, loop_client)
 
@@ -147,9 +147,8 @@ class RedisStore(Store):
         round trip."""
         if self._new_loop_client is None:
             return await super().read_ahead(reads)
-        try:
-            async with asyncio.timeout(SOCKET_TIMEOUT):
-                return await self._read_ahead(reads)
+        try:  # bounded by the loop client's own connect and reply timeouts
+            return await self._read_ahead(reads)
         except (LoopRedisError, redis.RedisError, TimeoutError) as exc:  # RedisError: no master found
             raise StoreUnavailable(str(exc) or "Redis did not answer in time") from exc
 
