@@ -11,10 +11,9 @@ needs the database), goes to Flask.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from idp.ops import metrics
@@ -31,14 +30,15 @@ class Answer:
     status: str
     headers: list[tuple[str, str]]
     body: bytes
+    status_code: int = field(init=False)
+    asgi_headers: list[tuple[bytes, bytes]] = field(init=False, repr=False)
 
-    @functools.cached_property
-    def status_code(self) -> int:
-        return int(self.status[:3])
-
-    @functools.cached_property
-    def asgi_headers(self) -> list[tuple[bytes, bytes]]:
-        return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers]
+    # Plain attributes made once: functools.cached_property takes a lock on every first read,
+    # and the protocol lane makes a new answer per request.
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status_code", int(self.status[:3]))
+        encoded = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers]
+        object.__setattr__(self, "asgi_headers", encoded)
 
 
 class Prepared(NamedTuple):
