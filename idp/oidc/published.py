@@ -30,8 +30,8 @@ class Answer:
     status: str
     headers: list[tuple[str, str]]
     body: bytes
-    status_code: int = field(init=False)
-    asgi_headers: list[tuple[bytes, bytes]] = field(init=False, repr=False)
+    status_code: int = field(init=False, compare=False)  # derived from status and headers
+    asgi_headers: list[tuple[bytes, bytes]] = field(init=False, repr=False, compare=False)
 
     # Plain attributes made once: functools.cached_property takes a lock on every first read,
     # and the protocol lane makes a new answer per request.

@@ -129,6 +129,11 @@ class Script:
         """The command that runs the script on `keys` and `args`."""
         return ("EVALSHA", self.sha, len(keys), *keys, *args)
 
+    def whole(self, command: tuple) -> tuple:
+        """`command` (made by this script) with the source instead of the SHA1, for a Redis
+        that does not know the script yet; EVAL also makes it known."""
+        return ("EVAL", self.source, *command[2:])
+
 
 class LoopRedis:
     """One pipelined connection to one Redis, used by the running event loop only. It is made
@@ -155,7 +160,7 @@ class LoopRedis:
         self._hello = hello
         self._connection: _Connection | None = None
         self._connecting: asyncio.Task | None = None
-        self._scripts: dict[str, str] = {}
+        self._scripts: dict[str, Script] = {}
 
     @classmethod
     def from_url(cls, url: str, reply_timeout: float = REPLY_TIMEOUT) -> LoopRedis:
@@ -173,7 +178,7 @@ class LoopRedis:
     def register_script(self, source: str) -> Script:
         """The script as a command maker; its source is kept here for when Redis lacks it."""
         script = Script(source)
-        self._scripts[script.sha] = source
+        self._scripts[script.sha] = script
         return script
 
     async def execute(self, *commands: tuple) -> list:
@@ -185,7 +190,7 @@ class LoopRedis:
             i for i, reply in enumerate(replies) if isinstance(reply, ReplyError) and _no_script(reply)
         ]
         if unknown:  # the server restarted or flushed its scripts: EVAL caches it again
-            again = [("EVAL", self._scripts[commands[i][1]], *commands[i][2:]) for i in unknown]
+            again = [self._scripts[commands[i][1]].whole(commands[i]) for i in unknown]
             for i, reply in zip(unknown, await self._round_trip(again), strict=True):
                 replies[i] = reply
         for reply in replies:

@@ -13,12 +13,13 @@ once more first, as the server may have restarted since its last command.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 
 import redis
 from redis.exceptions import NoScriptError
+
+from idp.store.loop_redis import Script
 
 _RETRIED = (redis.ConnectionError, redis.TimeoutError)
 
@@ -59,13 +60,14 @@ class DirectCommands:
     def script(self, source: str) -> Callable:
         """A Lua script as a function of (keys, args): EVALSHA, and EVAL where the server
         does not know it yet (a new or restarted server), which also makes it known."""
-        sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()  # the name Redis gives it
+        script = Script(source)
 
         def run(keys: list, args: list):
+            command = script(keys, args)
             try:
-                return self("EVALSHA", sha, len(keys), *keys, *args)
+                return self(*command)
             except NoScriptError:
-                return self("EVAL", source, len(keys), *keys, *args)
+                return self(*script.whole(command))
 
         return run
 
