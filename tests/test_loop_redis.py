@@ -150,3 +150,30 @@ def test_a_value_that_is_not_utf8_fails_its_own_read_only(own_redis):
     bad, good = on_loop.run(together())
     assert isinstance(bad, StoreUnavailable) and "UTF-8" in str(bad)
     assert good == ["fine"]
+
+
+def test_the_reads_of_one_turn_of_the_loop_go_to_redis_in_one_write(own_redis):
+    store = RedisStore.from_url(own_redis.url())
+    own_redis.admin.mset({"a": "value of a", "b": "value of b"})
+
+    class CountedWrites:  # the real transport, its writes counted
+        def __init__(self, transport) -> None:
+            self.transport, self.writes = transport, 0
+
+        def write(self, data: bytes) -> None:
+            self.writes += 1
+            self.transport.write(data)
+
+        def __getattr__(self, name):
+            return getattr(self.transport, name)
+
+    async def a_hundred_at_once():
+        await store.read_ahead(_get("a"))  # connected
+        connection = store._loop_client()[1]._connection
+        connection.transport = counted = CountedWrites(connection.transport)
+        replies = await asyncio.gather(*(store.read_ahead(_get("ab"[i % 2])) for i in range(100)))
+        return replies, counted.writes
+
+    replies, writes = on_loop.run(a_hundred_at_once())
+    assert replies == [["value of a"], ["value of b"]] * 50  # each its own, in order
+    assert writes == 1

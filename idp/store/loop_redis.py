@@ -1,7 +1,7 @@
 """The event loop's own Redis client, for `RedisStore.read_ahead`: commands pipelined on one
 connection, replies parsed by hiredis. redis.asyncio spent about as much CPU on each command's
 machinery (pool, retries, encoders, hooks, streams) as the round trip itself; here a command
-costs its encoding, the socket write and the reply's parse."""
+costs its encoding (hiredis's), its share of a socket write and the reply's parse."""
 
 from __future__ import annotations
 
@@ -29,17 +29,13 @@ class ReplyError(LoopRedisError):
     """Redis answered a command with an error (hiredis makes these from `-ERR …` replies)."""
 
 
-def encode(command: tuple) -> bytes:
-    """One command as a RESP array of bulk strings (str and int arguments as UTF-8)."""
-    parts = [b"*%d\r\n" % len(command)]
-    for arg in command:
-        data = arg if isinstance(arg, bytes) else str(arg).encode()
-        parts.append(b"$%d\r\n%b\r\n" % (len(data), data))
-    return b"".join(parts)
-
-
 class _Connection(asyncio.Protocol):
     """One connection: each batch of commands written waits, in order, for as many replies.
+
+    The batches of one turn of the loop go out in one write at its end: under load the
+    requests of a turn each make a round trip, and a write to a loopback socket costs as much
+    as the rest of a userinfo request's Redis work (docs/BENCHMARKS.md). Redis answers them
+    together, so one read brings their replies too.
 
     Replies overdue by `reply_timeout` drop the connection, failing every batch still
     waiting. One timer per connection watches the oldest batch: a timeout per batch
@@ -53,19 +49,29 @@ class _Connection(asyncio.Protocol):
         self.reply_timeout = reply_timeout
         self._watch: asyncio.TimerHandle | None = None
         self._lost_because = "closed"
+        self._unsent: list[bytes] | None = None
 
     def connection_made(self, transport) -> None:
         self.transport = transport
 
     def send(self, payload: bytes, count: int) -> asyncio.Future:
-        """Write `count` encoded commands; the future is their `count` replies."""
+        """`count` encoded commands, written with the rest of this turn's; the future is their replies."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self.waiting.append((future, count, [], loop.time() + self.reply_timeout))
-        self.transport.write(payload)
+        if self._unsent is None:
+            self._unsent = [payload]
+            loop.call_soon(self._flush)
+        else:
+            self._unsent.append(payload)
         if self._watch is None:
             self._watch = loop.call_at(self.waiting[0][3], self._overdue, loop)
         return future
+
+    def _flush(self) -> None:
+        unsent, self._unsent = self._unsent, None
+        if not self.closed:
+            self.transport.write(b"".join(unsent))
 
     def _overdue(self, loop: asyncio.AbstractEventLoop) -> None:
         self._watch = None
@@ -202,7 +208,7 @@ class LoopRedis:
         connection = self._connection
         if connection is None or connection.closed:
             connection = await self._connected()
-        future = connection.send(b"".join(map(encode, commands)), len(commands))
+        future = connection.send(b"".join(map(hiredis.pack_command, commands)), len(commands))
         try:
             return await future
         except asyncio.CancelledError:
@@ -240,7 +246,8 @@ class LoopRedis:
     async def _sign_in(self, connection: _Connection) -> None:
         """AUTH and SELECT, as the URL asks."""
         if self._hello:
-            for reply in await connection.send(b"".join(map(encode, self._hello)), len(self._hello)):
+            hello = b"".join(map(hiredis.pack_command, self._hello))
+            for reply in await connection.send(hello, len(self._hello)):
                 if isinstance(reply, ReplyError):
                     raise reply
 
