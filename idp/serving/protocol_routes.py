@@ -13,7 +13,6 @@ idp/serving/protocol_render.py. Every worker class serves them through this one
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -103,9 +102,8 @@ class ProtocolLane:
         except StoreUnavailable:
             log.error("short-lived store unavailable")
             return self._finish(route, request, UNAVAILABLE, started)
-        on_loop = dataclasses.replace(
-            self.server.services, store=Prefetched(reads, results), engine=_NO_IO, app_context=_NO_IO
-        )
+        prefetched = Prefetched(reads, results)
+        on_loop = self.server.services.but(store=prefetched, engine=_NO_IO, app_context=_NO_IO)
         try:
             decided = self._judge(route, request, oauth_request, on_loop)
         except WouldBlock:
