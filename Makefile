@@ -68,6 +68,7 @@ bench: install
 bench-smoke: install
 	$(PY) -m bench.run --smoke
 	$(PY) -m bench.inprocess --requests 50 --profile code --by-package
+	$(PY) -m bench.duel . . --scenarios userinfo --seconds 1 --rounds 1
 
 # Per-request CPU cost of each hot endpoint, in process, without HTTP or the peer.
 bench-inprocess: install
