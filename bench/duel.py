@@ -4,7 +4,7 @@ On a shared virtual machine one run of a scenario can differ from the next by a
 third, so "before" and "after" measured one after the other say little about a
 change of a tenth. Here both servers are pinned to the same core and loaded at
 the same time, each by its own wrk on the other core: whatever slows the
-machine slows both, and each one's CPU per answered request (its worker's CPU
+machine slows both, and each one's CPU per answered request (its gunicorn's CPU
 time over its requests) compares the two. Two copies of the same tree come out
 within about 2 % of each other, whichever is named first.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,11 +25,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import loadgen
-from bench.run import SCENARIOS, loads_for, parse_args, pin_cores, prepare
+from bench import loadgen, procs
+from bench.run import loads_for, parse_args, pin_cores, prepare
 from bench.targets import LkIdp, WorkerModel
 
-HOLD_SCENARIOS = ("userinfo", "introspection", "jwks", "discovery", "code", "refresh")
+DUEL_SCENARIOS = ("userinfo", "introspection", "jwks", "discovery", "code", "refresh")  # wrk's loads
 
 
 def hold(pair: str, ready: Path, scenarios: list[str], seconds: float) -> None:
@@ -44,18 +43,14 @@ def hold(pair: str, ready: Path, scenarios: list[str], seconds: float) -> None:
             name: {**asdict(load), "feed": str(load.feed) if load.feed else None}
             for name, load in loads_for(target, access_token, feeds).items()
         }
-        worker = int(subprocess.check_output(["pgrep", "-P", str(target.pid)]).split()[0])
-        ready.write_text(json.dumps({"base_url": target.base_url, "worker": worker, "loads": loads}))
+        described = ready.with_suffix(".part")  # renamed whole: the driver never reads half of it
+        described.write_text(json.dumps({"base_url": target.base_url, "pid": target.pid, "loads": loads}))
+        described.rename(ready)
         while not ready.with_suffix(".stop").exists():
             time.sleep(0.2)
     finally:
         target.stop()
         target.cleanup()
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def load_of(held: dict, scenario: str) -> loadgen.Load:
@@ -100,13 +95,13 @@ def duel(trees: list[Path], pair: str, scenarios: list[str], seconds: float, rou
                     load = load_of(held[i], scenario)
                     measured[i] = loadgen.run(wrk, held[i]["base_url"], load, seconds, 16, 2, load_core)
 
-                before = [cpu_seconds(h["worker"]) for h in held]
+                before = [procs.cpu_seconds(h["pid"]) for h in held]
                 threads = [threading.Thread(target=run, args=(i,)) for i in range(len(trees))]
                 for thread in threads:
                     thread.start()
                 for thread in threads:
                     thread.join()
-                after = [cpu_seconds(h["worker"]) for h in held]
+                after = [procs.cpu_seconds(h["pid"]) for h in held]
                 for i, tree in enumerate(trees):
                     answered = measured[i].rps * measured[i].seconds
                     cpu_us = (after[i] - before[i]) / answered * 1e6 if answered else float("nan")
@@ -135,8 +130,8 @@ def main(argv=None) -> int:
         hold(args.pair, args.hold, args.scenarios.split(","), args.seconds)
         return 0
     scenarios = [s for s in args.scenarios.split(",") if s]
-    if len(args.trees) < 2 or not set(scenarios) <= set(HOLD_SCENARIOS) & set(SCENARIOS):
-        parser.error(f"two trees or more, scenarios among {', '.join(HOLD_SCENARIOS)}")
+    if len(args.trees) < 2 or not set(scenarios) <= set(DUEL_SCENARIOS):
+        parser.error(f"two trees or more, scenarios among {', '.join(DUEL_SCENARIOS)}")
     duel([tree.resolve() for tree in args.trees], args.pair, scenarios, args.seconds, args.rounds)
     return 0
 
