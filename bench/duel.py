@@ -5,8 +5,9 @@ third, so "before" and "after" measured one after the other say little about a
 change of a tenth. Here both servers are pinned to the same core and loaded at
 the same time, each by its own wrk on the other core: whatever slows the
 machine slows both, and each one's CPU per answered request (its gunicorn's CPU
-time over its requests) compares the two. Two copies of the same tree come out
-within about 2 % of each other, whichever is named first.
+time over its requests) compares the two. At 6 s a scenario, two copies of the
+same tree come out within about 2 % of each other, whichever is named first;
+at 1–2 s (the smoke run) within about 10 %.
 
 Each tree is started from its own directory (this file run there with this
 interpreter, `--hold`), so its `idp` and `bench` are its own; a tree from before
