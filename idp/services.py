@@ -30,6 +30,8 @@ class Services:
     clients: ClientCache
     engine: Engine | None = None  # single statements on the hot paths (idp/db/prepared.py)
     app_context: Callable[[], Any] | None = None  # the ORM session's scope, for a cold read outside Flask
+    # how `blocking` makes a call that may wait on the ORM: None, right here
+    run_blocking: Callable[..., Any] | None = None
 
     def but(self, **changes: Any) -> Services:
         """A copy with `changes` (the lane makes one per request on the loop; dataclasses.replace,
@@ -69,6 +71,15 @@ class _Bound:
 def bound_to(chosen: Services) -> _Bound:
     """Serve `services()` from `chosen` in this context (thread or task), without Flask."""
     return _Bound(chosen)
+
+
+def blocking(function: Callable, *args: Any) -> Any:
+    """`function(*args)`, a call that may wait on the ORM (a cold read of a client, an account,
+    the keys): made right here, or, for a request served in a greenlet on the event loop
+    (idp/serving/loop_services.py), on a thread while the loop serves other requests."""
+    bound = _bound.get()
+    runner = None if bound is None else bound.run_blocking
+    return function(*args) if runner is None else runner(function, *args)
 
 
 @contextlib.contextmanager

@@ -169,7 +169,7 @@ def test_the_reads_of_one_turn_of_the_loop_go_to_redis_in_one_write(own_redis):
 
     async def a_hundred_at_once():
         await store.read_ahead(_get("a"))  # connected
-        connection = store._loop_client()[1]._connection
+        connection = store._loop_client().client._connection
         connection.transport = counted = CountedWrites(connection.transport)
         replies = await asyncio.gather(*(store.read_ahead(_get("ab"[i % 2])) for i in range(100)))
         return replies, counted.writes

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from idp.db import db
 from idp.models import Account
-from idp.services import orm_session, store
+from idp.services import blocking, orm_session, store
 from idp.store import StoreUnavailable
 from idp.store.base import UNREAD
 
@@ -126,11 +126,15 @@ def load(account_id: int, stored: str | None | object = UNREAD) -> AccountView |
     raw = store().get(key) if stored is UNREAD else stored
     if raw is not None and raw != STALE:
         return _decode(raw)
-    with orm_session():
-        view = select_view(account_id)
+    view = blocking(_selected, account_id)
     if view is not None and raw is None:
         store().set(key, _encode(view), ENTRY_TTL, only_if_absent=True)
     return view
+
+
+def _selected(account_id: int) -> AccountView | None:
+    with orm_session():
+        return select_view(account_id)
 
 
 def changed(session: Session, account_id: int) -> None:

@@ -7,7 +7,9 @@ of CPU on top of the driver's own work (docs/BENCHMARKS.md). Here a statement is
 compiled once for the engine's dialect, with the bind and result processors of its
 column types taken from SQLAlchemy, and run on a pooled DBAPI connection in
 autocommit: psycopg prepares it on the server at its first use on each connection
-(`prepare=True`), SQLite keeps it in its own statement cache.
+(`prepare=True`), SQLite keeps it in its own statement cache. A request served on the
+event loop hands an engine of its own (`run_compiled`: one of the loop's connections,
+idp/db/loop_connections.py); compiling and the processing of values stay here.
 """
 
 from __future__ import annotations
@@ -62,8 +64,27 @@ class Prepared:
             return tuple(values[name] for name in compiled.positions)
         return values
 
-    def _execute(self, engine: Engine, params: dict, fetch: bool):
+    def _execute(self, engine, params: dict, fetch: bool):
         compiled = self._for(engine)
+        values = self._params(compiled, params)
+        run_compiled = getattr(engine, "run_compiled", None)  # the event loop's (idp/db/loop_connections.py)
+        if run_compiled is None:
+            found = self._on_pool(engine, compiled, values, fetch)
+        else:
+            try:
+                found = run_compiled(compiled.sql, values, fetch)
+            except engine.dialect.loaded_dbapi.Error as error:
+                raise _wrapped(engine.dialect, compiled, params, error) from error
+        if not fetch or found is None:
+            return found
+        processed = (
+            value if process is None else process(value)
+            for process, value in zip(compiled.results, found, strict=True)
+        )
+        return dict(zip(compiled.names, processed, strict=True))
+
+    @staticmethod
+    def _on_pool(engine: Engine, compiled: _Compiled, values, fetch: bool):
         connection = engine.raw_connection()  # a failure to connect comes wrapped already
         dialect, driver = engine.dialect, connection.driver_connection
         psycopg = dialect.driver == "psycopg"
@@ -73,9 +94,9 @@ class Prepared:
             cursor = connection.cursor()
             try:
                 if psycopg:
-                    cursor.execute(compiled.sql, self._params(compiled, params), prepare=True)
+                    cursor.execute(compiled.sql, values, prepare=True)
                 else:
-                    cursor.execute(compiled.sql, self._params(compiled, params))
+                    cursor.execute(compiled.sql, values)
                 found = next(iter(cursor.fetchall()), None) if fetch else cursor.rowcount
             finally:
                 cursor.close()
@@ -88,23 +109,21 @@ class Prepared:
                 connection.invalidate()
             elif not psycopg:
                 connection.rollback()
-            raise exc.DBAPIError.instance(compiled.sql, params, error, dialect.loaded_dbapi.Error) from error
+            raise _wrapped(dialect, compiled, values, error) from error
         finally:
             if psycopg and not driver.closed:
                 driver.autocommit = False
             connection.close()
-        if not fetch or found is None:
-            return found
-        values = (
-            value if process is None else process(value)
-            for process, value in zip(compiled.results, found, strict=True)
-        )
-        return dict(zip(compiled.names, values, strict=True))
+        return found
 
-    def first(self, engine: Engine, params: dict) -> dict | None:
+    def first(self, engine, params: dict) -> dict | None:
         """The first row the statement returns, by column name; None when it returns none."""
         return self._execute(engine, params, fetch=True)
 
-    def run(self, engine: Engine, params: dict) -> int:
+    def run(self, engine, params: dict) -> int:
         """Execute; the number of rows it touched."""
         return self._execute(engine, params, fetch=False)
+
+
+def _wrapped(dialect, compiled: _Compiled, params, error: Exception) -> exc.DBAPIError:
+    return exc.DBAPIError.instance(compiled.sql, params, error, dialect.loaded_dbapi.Error)

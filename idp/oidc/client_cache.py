@@ -13,7 +13,7 @@ import threading
 from idp.clock import clock
 from idp.db import db
 from idp.models import Client
-from idp.services import orm_session
+from idp.services import blocking, orm_session
 
 
 class ClientCache:
@@ -28,10 +28,7 @@ class ClientCache:
         entry = self._entries.get(client_id)
         if entry is not None and entry[1] > clock.time():
             return entry[0]
-        with orm_session():
-            client = Client.query.filter_by(client_id=client_id).first()
-            if client is not None:
-                db.session.expunge(client)  # a read-only snapshot, shared across requests
+        client = blocking(_read, client_id)
         with self._lock:
             if len(self._entries) > 10_000:
                 self._entries.clear()
@@ -44,3 +41,11 @@ class ClientCache:
                 self._entries.clear()
             else:
                 self._entries.pop(client_id, None)
+
+
+def _read(client_id: str) -> Client | None:
+    with orm_session():
+        client = Client.query.filter_by(client_id=client_id).first()
+        if client is not None:
+            db.session.expunge(client)  # a read-only snapshot, shared across requests
+        return client

@@ -17,7 +17,7 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 from idp.clock import clock, utcnow
 from idp.db import db
 from idp.models import SigningKey
-from idp.services import orm_session
+from idp.services import blocking, orm_session
 
 REFRESH = 60
 ALGORITHMS = ("RS256", "ES256")
@@ -130,9 +130,14 @@ class KeyRing:
 
     def _fresh(self) -> None:
         if clock.time() - self._loaded_at > REFRESH or not self._rows:
-            with self._lock:
-                if clock.time() - self._loaded_at > REFRESH or not self._rows:
-                    self._load()
+            # the lock is taken where the read is made: on the event loop a greenlet waiting
+            # for the read would otherwise hold it against the loop's own thread
+            blocking(self._load_if_due)
+
+    def _load_if_due(self) -> None:
+        with self._lock:
+            if clock.time() - self._loaded_at > REFRESH or not self._rows:
+                self._load()
 
     def reload(self) -> None:
         with self._lock:

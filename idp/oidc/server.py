@@ -39,7 +39,7 @@ from idp.oidc.claims import released_claims, user_claims
 from idp.oidc.clients import AUTH_METHODS, CONFIDENTIAL_AUTH_METHODS
 from idp.oidc.keys import sign
 from idp.ops import metrics
-from idp.services import Services
+from idp.services import Services, store
 from idp.sessions import records, sso_session
 from idp.store import ratelimit
 from idp.store.base import UNREAD, StoreRead
@@ -109,7 +109,7 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
 
     def save_authorization_code(self, code, request):
-        settings, store = self.server.services.settings, self.server.services.store
+        settings, chosen = self.server.services.settings, store()
         family = tokens.new_family()
         data = {
             "client_id": request.client.client_id,
@@ -121,9 +121,9 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
             "code_challenge_method": request.payload.data.get("code_challenge_method"),
             "family": family,
             "exp": int(clock.time()) + settings.code_ttl,
-            "grant": tokens.bind_to_session(store, request.sign_in, family, request.scope),
+            "grant": tokens.bind_to_session(chosen, request.sign_in, family, request.scope),
         }
-        store.set_json(f"code:{tokens.digest(code)}", data, settings.code_ttl)
+        chosen.set_json(f"code:{tokens.digest(code)}", data, settings.code_ttl)
 
     def query_authorization_code(self, code, client):
         # GETDEL is the redemption: two concurrent exchanges cannot both see the code. The
@@ -131,12 +131,12 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
         # it: past their limit the code is spent and the exchange refused, as the code could
         # not have been exchanged from there before it expired anyway.
         key = tokens.digest(code)
-        store = self.server.services.store
+        chosen = store()  # the request's: on the event loop, the one that waits there
         marker = (f"usedcode:{key}", max(600, self.server.services.settings.code_ttl * 10))
         failures = self.server.client_auth_failures()
         (counter_key,) = failures.read_ahead(self.request.remote_addr).args
         follows = (("account_id", account_view.STORE_PREFIX), ("grant.sid", records.KEY_PREFIX))
-        counter, raw, (stored_account, stored_session) = store.getdel_following(
+        counter, raw, (stored_account, stored_session) = chosen.getdel_following(
             counter_key, f"code:{key}", marker, follows
         )
         try:
@@ -145,7 +145,7 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
             raise self.server.refusal_after_failures(self.request) from None
         data = json.loads(raw) if raw is not None else None
         if data is None:
-            used = store.get_json(marker[0])
+            used = chosen.get_json(marker[0])
             if used is not None:
                 tokens.revoke_family(used["family"])
             return None
@@ -158,7 +158,7 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code):
         data = authorization_code.data
-        if tokens.session_ended(self.server.services.store, data["grant"], authorization_code.stored_session):
+        if tokens.session_ended(store(), data["grant"], authorization_code.stored_session):
             raise InvalidGrantError("The session of this grant has ended.")
         self.request.grant_facts = {"family": data["family"], "nonce": data.get("nonce"), **data["grant"]}
         return _active_account(data["account_id"], authorization_code.stored_account)
@@ -179,15 +179,15 @@ class RefreshGrant(FamilyTokens, grants.RefreshTokenGrant):
         claimed = tokens.rotate_refresh_token(refresh_token, client_id, successor, requested)
         self.request.successor = successor if claimed is not None else None
         if claimed is not None:
-            store = self.server.services.store
+            chosen = store()
             # the session's record and the account's entry, in one round trip
-            stored_session, self.request.stored_account = store.mget(
+            stored_session, self.request.stored_account = chosen.mget(
                 [
                     records.record_key(claimed.grant.get("sid") or ""),
                     account_view.entry_key(claimed.account_id),
                 ]
             )
-            if tokens.session_ended(store, claimed.grant, stored_session):
+            if tokens.session_ended(chosen, claimed.grant, stored_session):
                 tokens.revoke_family(claimed.family_id)  # logged out elsewhere, or the session expired
                 return None
             return claimed

@@ -23,6 +23,8 @@ from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from idp import services
 from idp.oidc.published import Answer
 from idp.ops import logging_setup, metrics
+from idp.serving import on_loop
+from idp.serving.loop_services import LoopServices
 from idp.serving.protocol_render import NOT_ALLOWED, SERVER_ERROR, TOO_LARGE, UNAVAILABLE, render, too_many
 from idp.serving.protocol_request import ProtocolRequest
 from idp.store import StoreUnavailable
@@ -56,7 +58,7 @@ class _NoIO:
     def __getattr__(self, name):
         raise WouldBlock("database")
 
-    def __call__(self):
+    def __call__(self, *args):
         raise WouldBlock("database")
 
 
@@ -68,6 +70,8 @@ class ProtocolLane:
         self.server = server
         self.body_limit = body_limit
         self.security_headers = security_headers  # what Flask's answers of JSON carry (idp/web/headers.py)
+        # on PostgreSQL, what the loop can do without a thread (answer_on_loop)
+        self.waiting = LoopServices(server.services) if LoopServices.possible(server.services) else None
 
     def answer(self, request: ProtocolRequest, oversized: bool = False) -> Answer:
         """Judge and render one request, on a thread that may block."""
@@ -84,16 +88,28 @@ class ProtocolLane:
         return self._finish(route, request, decided, started)
 
     async def answer_on_loop(self, request: ProtocolRequest) -> Answer | None:
-        """Judge and render one request on the event loop, when the store is all it reads
-        (userinfo, an access token's introspection): its reads are made ahead, awaited, in one
-        round trip. None: it needs more, and is answered on a thread (`answer`)."""
+        """Judge and render one request on the event loop. When the store is all it reads
+        (userinfo, an access token's introspection) its reads are made ahead, in one round
+        trip; otherwise, on PostgreSQL, it is judged in a greenlet whose round trips the loop
+        awaits (idp/serving/loop_services.py). None: it is answered on a thread (`answer`)."""
         started = time.perf_counter()
         route = ROUTES[request.path]
-        if route.authlib_endpoint is None or request.method not in route.methods:
+        if request.method not in route.methods:
             return None
         oauth_request, refused = _authlib_request(request)
         if oauth_request is None:
             return self._finish(route, request, refused, started)
+        if route.authlib_endpoint is not None:
+            answer = await self._read_ahead(route, request, oauth_request, started)
+            if answer is not None or self.waiting is None:
+                return answer
+            oauth_request, _ = _authlib_request(request)  # afresh: the first try may have changed it
+        elif self.waiting is None:
+            return None
+        decided = await on_loop.run(self._judge, route, request, oauth_request, self.waiting.current())
+        return self._finish(route, request, decided, started)
+
+    async def _read_ahead(self, route: Route, request: ProtocolRequest, oauth_request, started: float):
         reads = self.server.reads_ahead(route.authlib_endpoint, oauth_request)
         if reads is None:
             return None
@@ -103,9 +119,11 @@ class ProtocolLane:
             log.error("short-lived store unavailable")
             return self._finish(route, request, UNAVAILABLE, started)
         prefetched = Prefetched(reads, results)
-        on_loop = self.server.services.but(store=prefetched, engine=_NO_IO, app_context=_NO_IO)
+        chosen = self.server.services.but(
+            store=prefetched, engine=_NO_IO, app_context=_NO_IO, run_blocking=_NO_IO
+        )
         try:
-            decided = self._judge(route, request, oauth_request, on_loop)
+            decided = self._judge(route, request, oauth_request, chosen)
         except WouldBlock:
             return None
         return self._finish(route, request, decided, started)

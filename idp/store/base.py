@@ -114,6 +114,11 @@ class Store(ABC):
         """The results of `reads`, on the event loop. This default suits a store without I/O."""
         return [read.run(self) for read in reads]
 
+    def waiting_on_loop(self, wait) -> Store:
+        """This store for plain code in a greenlet on the running event loop
+        (idp/serving/on_loop.py), `wait` awaiting there. This default suits a store without I/O."""
+        return self
+
     def get_json(self, key: str) -> Any:
         raw = self.get(key)
         return None if raw is None else json.loads(raw)

@@ -80,6 +80,30 @@ return {count, started, last}
 _CLIENT_OPTIONS = {"decode_responses": True, "socket_timeout": SOCKET_TIMEOUT, "socket_connect_timeout": 2}
 
 
+class _LoopSide:
+    """What a store keeps for one event loop: its client, and the store waiting on it."""
+
+    __slots__ = ("loop", "client", "mget_following", "waiting")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, client: LoopRedis, mget_following: Script) -> None:
+        self.loop, self.client, self.mget_following = loop, client, mget_following
+        self.waiting: RedisStore | None = None
+
+
+class _WaitingCommands:
+    """DirectCommands' interface over the loop's client, for code in a greenlet on its loop."""
+
+    def __init__(self, client: LoopRedis, wait: Callable) -> None:
+        self._client, self._wait = client, wait
+
+    def __call__(self, *args):
+        return self._wait(self._client.execute(args))[0]
+
+    def script(self, source: str) -> Callable:
+        script = self._client.register_script(source)  # execute sends the source when Redis lacks it
+        return lambda keys, args: self(*script(keys, args))
+
+
 class RedisStore(Store):
     @classmethod
     def from_url(cls, url: str, prefix: str = "") -> RedisStore:
@@ -127,20 +151,38 @@ class RedisStore(Store):
         self.prefix = prefix
         self.client = client
         self._new_loop_client = loop_client
-        self._command = DirectCommands(client.connection_pool)  # the request path's commands
-        self._incr = self._command.script(_INCR_WITH_WINDOW)
-        self._mget_following = self._command.script(_MGET_FOLLOWING)
-        self._getdel_following = self._command.script(_GETDEL_FOLLOWING)
-        self._count_in_window = self._command.script(_COUNT_IN_WINDOW)
-        self._on_loop: tuple[asyncio.AbstractEventLoop, LoopRedis, Script] | None = None
+        self._use(DirectCommands(client.connection_pool))  # the request path's commands
+        self._on_loop: _LoopSide | None = None
 
-    def _loop_client(self):
+    def _use(self, command) -> None:
+        self._command = command
+        self._incr = command.script(_INCR_WITH_WINDOW)
+        self._mget_following = command.script(_MGET_FOLLOWING)
+        self._getdel_following = command.script(_GETDEL_FOLLOWING)
+        self._count_in_window = command.script(_COUNT_IN_WINDOW)
+
+    def _loop_client(self) -> _LoopSide:
         """The client of the running loop (its connection belongs to that loop)."""
         loop = asyncio.get_running_loop()
-        if self._on_loop is None or self._on_loop[0] is not loop:
+        if self._on_loop is None or self._on_loop.loop is not loop:
             client = self._new_loop_client()
-            self._on_loop = (loop, client, client.register_script(_MGET_FOLLOWING))
+            self._on_loop = _LoopSide(loop, client, client.register_script(_MGET_FOLLOWING))
         return self._on_loop
+
+    def waiting_on_loop(self, wait: Callable) -> Store:
+        """This store for plain code running in a greenlet on the running loop
+        (idp/serving/on_loop.py): the same commands over the loop's pipelined connection,
+        `wait` handing each reply's future to the loop. Sets, SCAN and PING stay on
+        redis-py (no request path of the protocol lane uses them)."""
+        if self._new_loop_client is None:
+            return self
+        side = self._loop_client()
+        if side.waiting is None:
+            view = object.__new__(RedisStore)
+            view.__dict__.update(self.__dict__)
+            view._use(_WaitingCommands(side.client, wait))
+            side.waiting = view
+        return side.waiting
 
     async def read_ahead(self, reads: list[StoreRead]) -> list:
         """GETs and MGETs as one MGET, a followed read as its script, sent together: one
@@ -153,7 +195,8 @@ class RedisStore(Store):
             raise StoreUnavailable(str(exc) or "Redis did not answer in time") from exc
 
     async def _read_ahead(self, reads: list[StoreRead]) -> list:
-        _, client, mget_following = self._loop_client()
+        side = self._loop_client()
+        client, mget_following = side.client, side.mget_following
         plain, scripted = [], []
         for read in reads:
             if read.method == "get":
@@ -182,8 +225,8 @@ class RedisStore(Store):
     def _call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except redis.RedisError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        except (redis.RedisError, LoopRedisError, TimeoutError) as exc:
+            raise StoreUnavailable(str(exc) or "Redis did not answer in time") from exc
 
     def get(self, key):
         return self._call(self._command, "GET", self.prefix + key)

@@ -3,6 +3,7 @@ is the one the WSGI side gives (idp/serving/protocol_routes.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from urllib.parse import urlencode
@@ -11,9 +12,12 @@ import pytest
 
 from idp.serving.asgi_bridge import FlaskOnAsgi
 from idp.serving.thread_hop import ThreadHop
+from idp.store.redis_direct import DirectCommands
+from tests.support import loop
 from tests.support.asgi import call as _call
+from tests.support.asgi import call_on_loop
 from tests.support.asgi import scope as _scope
-from tests.support.config import CONFIDENTIAL
+from tests.support.config import CONFIDENTIAL, RP_CALLBACK
 
 BASIC = (
     "Basic "
@@ -43,6 +47,15 @@ def bridge(app):
     bridge.pool.shutdown()
 
 
+def _token_scope():
+    return _scope("POST", "/token", headers=[FORM, ("authorization", BASIC)])
+
+
+def _token(bridge, **form):
+    status, _, body = _call(bridge, _token_scope(), [urlencode(form).encode()])
+    return status, json.loads(body)
+
+
 def _userinfo(bridge, token: str):
     return _call(bridge, _scope("GET", "/userinfo", headers=[("authorization", f"Bearer {token}")]))
 
@@ -63,14 +76,16 @@ def test_userinfo_and_an_access_tokens_introspection_are_answered_on_the_loop(fl
     assert bridge.pool.handed == 0
 
 
-def test_what_needs_the_database_is_answered_on_a_thread(flow, bridge, app):
+def test_what_needs_the_database_is_answered_on_a_thread_or_on_postgresql_in_a_greenlet(
+    flow, bridge, app, backend
+):
     tokens = flow.exchange(flow.code()).json()
     app.extensions["idp"].store.delete(f"acct:{flow.account['id']}")  # a cold account entry: SQL
     status, _, body = _userinfo(bridge, tokens["access_token"])
     assert status == 200 and flow.account["sub"] in body.decode()
     status, _, body = _introspect(bridge, tokens["refresh_token"], token_type_hint="refresh_token")
     assert status == 200 and b'"active":true' in body
-    assert bridge.pool.handed == 2
+    assert bridge.pool.handed == (0 if backend.kind == "services" else 2)
 
 
 def test_a_bad_bearer_token_is_refused_as_rfc_6750_says_on_both_sides(flow, bridge, client):
@@ -83,15 +98,20 @@ def test_a_bad_bearer_token_is_refused_as_rfc_6750_says_on_both_sides(flow, brid
     assert on_loop[1]["cache-control"] == under_wsgi.headers["Cache-Control"] == "no-store"
 
 
-def test_a_failed_client_authentication_is_counted_on_a_thread(flow, bridge):
+def test_a_failed_client_authentication_is_counted(flow, bridge, app, backend):
     tokens = flow.exchange(flow.code()).json()
     wrong = "Basic " + base64.b64encode(f"{CONFIDENTIAL['client_id']}:wrong".encode()).decode()
     body = urlencode({"token": tokens["access_token"]}).encode()
-    status, _, answer = _call(
-        bridge, _scope("POST", "/introspect", headers=[FORM, ("authorization", wrong)]), [body]
-    )
-    assert status == 401 and b'"invalid_client"' in answer
-    assert bridge.pool.handed == 1  # the counter's increment is a write: not made on the loop
+    failures = app.extensions["idp.oauth"].client_auth_failures()
+    for counted in (1, 2):
+        status, _, answer = _call(
+            bridge, _scope("POST", "/introspect", headers=[FORM, ("authorization", wrong)]), [body]
+        )
+        assert status == 401 and b'"invalid_client"' in answer
+        with app.app_context():
+            assert failures.read("203.0.113.7").count == counted
+    # the increment is a write: on PostgreSQL made in a greenlet on the loop, else on a thread
+    assert bridge.pool.handed == (0 if backend.kind == "services" else 2)
 
 
 def test_a_wrong_method_is_a_json_error(client):
@@ -118,3 +138,40 @@ def test_plain_http_to_a_public_host_is_refused_as_authlib_says_on_both_sides(fl
     assert (under_wsgi.status_code, under_wsgi.json["error"]) == (400, "insecure_transport")
     status, _, _ = _userinfo(bridge, tokens["access_token"])  # https to the same host: served
     assert status == 200
+
+
+@pytest.mark.services
+def test_on_postgresql_the_token_endpoint_waits_on_the_loop_not_on_a_thread(flow, bridge, monkeypatch):
+    """Code exchange, refresh, reuse detection: each round trip awaited by the loop (its Redis
+    connection, its PostgreSQL connections), none made by a thread or a blocking client."""
+    code = flow.code()
+    blocking = []
+    direct = DirectCommands.__call__
+    monkeypatch.setattr(
+        DirectCommands, "__call__", lambda self, *args: blocking.append(args[0]) or direct(self, *args)
+    )
+    redemption = {"code": code, "redirect_uri": RP_CALLBACK, "code_verifier": flow.verifier}
+    status, issued = _token(bridge, grant_type="authorization_code", **redemption)
+    assert status == 200 and {"access_token", "refresh_token", "id_token"} <= issued.keys()
+    status, rotated = _token(bridge, grant_type="refresh_token", refresh_token=issued["refresh_token"])
+    assert status == 200 and rotated["refresh_token"] != issued["refresh_token"]
+    assert _userinfo(bridge, rotated["access_token"])[0] == 200
+    status, again = _token(bridge, grant_type="authorization_code", **redemption)
+    assert (status, again["error"]) == (400, "invalid_grant")
+    assert _userinfo(bridge, rotated["access_token"])[0] == 401  # a reused code revokes its family
+    assert bridge.pool.handed == 0
+    assert blocking == []
+
+
+@pytest.mark.services
+def test_two_refreshes_of_one_token_at_once_on_one_loop_rotate_it_once(flow, bridge):
+    issued = flow.exchange(flow.code()).json()
+    body = urlencode({"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}).encode()
+
+    async def both():
+        return await asyncio.gather(*(call_on_loop(bridge, _token_scope(), [body]) for _ in range(2)))
+
+    answers = sorted((status, json.loads(answer)) for status, _, answer in loop.run(both()))
+    (won, rotated), (lost, refused) = answers
+    assert (won, lost, refused["error"]) == (200, 400, "invalid_grant")
+    assert "refresh_token" in rotated

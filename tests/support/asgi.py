@@ -23,8 +23,8 @@ def scope(method: str, path: str, headers=(), query: bytes = b"") -> dict:
     }
 
 
-def exchange(bridge: FlaskOnAsgi, scope: dict, incoming: list[dict]) -> list[dict]:
-    """Run one request through the bridge; the messages it sent."""
+async def exchange_on_loop(bridge: FlaskOnAsgi, scope: dict, incoming: list[dict]) -> list[dict]:
+    """Run one request through the bridge on the running loop; the messages it sent."""
     sent: list[dict] = []
 
     async def receive():
@@ -33,16 +33,26 @@ def exchange(bridge: FlaskOnAsgi, scope: dict, incoming: list[dict]) -> list[dic
     async def send(message):
         sent.append(message)
 
-    on_loop.run(bridge(scope, receive, send), asyncio.run)
+    await bridge(scope, receive, send)
     return sent
 
 
-def call(bridge: FlaskOnAsgi, scope: dict, chunks=(b"",)) -> tuple[int, dict, bytes]:
-    """Status, headers and body of one request whose body arrives in `chunks`."""
+def exchange(bridge: FlaskOnAsgi, scope: dict, incoming: list[dict]) -> list[dict]:
+    """Run one request through the bridge on a loop of its own; the messages it sent."""
+    return on_loop.run(exchange_on_loop(bridge, scope, incoming), asyncio.run)
+
+
+async def call_on_loop(bridge: FlaskOnAsgi, scope: dict, chunks=(b"",)) -> tuple[int, dict, bytes]:
+    """Status, headers and body of one request whose body arrives in `chunks`, on the running loop."""
     incoming = [
         {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
         for i, chunk in enumerate(chunks)
     ]
-    start, body = exchange(bridge, scope, incoming)
+    start, body = await exchange_on_loop(bridge, scope, incoming)
     headers = {name.decode(): value.decode("latin-1") for name, value in start["headers"]}
     return start["status"], headers, body["body"]
+
+
+def call(bridge: FlaskOnAsgi, scope: dict, chunks=(b"",)) -> tuple[int, dict, bytes]:
+    """Status, headers and body of one request whose body arrives in `chunks`."""
+    return on_loop.run(call_on_loop(bridge, scope, chunks), asyncio.run)
