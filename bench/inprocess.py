@@ -34,11 +34,13 @@ import pstats
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
+from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
 from bench.targets import ROOT, LkIdp, WorkerModel
@@ -54,6 +56,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--profile", default="", help="one scenario to run under cProfile")
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime)")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--pair",
+        choices=("services", "memory"),
+        default="services",
+        help="services: PostgreSQL + Redis; memory: SQLite + the in-process store",
+    )
     parser.add_argument("--asgi", action="store_true", help="call the ASGI application, not the WSGI one")
     parser.add_argument(
         "--split",
@@ -268,21 +276,37 @@ def cost_split(stats: pstats.Stats, cpu_us: float, requests: int) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    scenarios = [s for s in args.scenarios.split(",") if s]
-    # PostgreSQL + Redis only: an in-process store would be the server's, not this process's.
-    target = LkIdp("services", Path(tempfile.mkdtemp(prefix="lk-idp-inprocess-")), WorkerModel(1, 4), None)
-    target.start()
-    try:
-        session = target.signed_in_session()
-        seeds = target.rp.token_sets(target.rp.codes(session, 64))
-        codes = target.rp.codes(session, args.requests + 1) if "code" in scenarios else []
+def _started(target: LkIdp):
+    """The app this process measures, on the same data as the server that prepared it. On
+    PostgreSQL + Redis that server is gunicorn; the in-process store is one app's own, so on
+    the memory pair the measured app serves the preparation itself, from a thread."""
+    if target.storage == "services":
+        target.start()
         os.environ.update(target.env())
         from idp.app import create_app
 
+        return create_app()
+    os.environ.update(target.prepare_data())
+    from idp.app import create_app
+
+    app = create_app()
+    server = make_server("127.0.0.1", target.port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target.served_by_caller()
+    return app
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    target = LkIdp(args.pair, Path(tempfile.mkdtemp(prefix="lk-idp-inprocess-")), WorkerModel(1, 4), None)
+    try:
+        app = _started(target)
+        session = target.signed_in_session()
+        seeds = target.rp.token_sets(target.rp.codes(session, 64))
+        codes = target.rp.codes(session, args.requests + 1) if "code" in scenarios else []
         caller = (AsgiCaller if args.asgi else Caller)(
-            create_app(), target, seeds[0]["access_token"], [s["refresh_token"] for s in seeds[1:]], codes
+            app, target, seeds[0]["access_token"], [s["refresh_token"] for s in seeds[1:]], codes
         )
         print(f"{'scenario':14s} {'cpu µs':>8s} {'user':>7s} {'sys':>6s} {'wall µs':>8s}   per request")
         for scenario in scenarios:

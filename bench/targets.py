@@ -170,6 +170,18 @@ class LkIdp(Target):
         return done.stdout
 
     def start(self) -> None:
+        env = self.prepare_data()
+        argv = self.model.argv(Path(sys.executable).parent, self.port)
+        self.started = Started("lk-idp", argv, env, str(ROOT), self.workdir / "server.log", self.cpu)
+        wait_http(self.base_url + "/.well-known/openid-configuration", self.started)
+        self.rp = RelyingParty("bench", self.client_secret, REDIRECT_URI, self.load_discovery())
+
+    def served_by_caller(self) -> None:
+        """After `prepare_data`, when the caller serves the app on `self.port` itself."""
+        self.rp = RelyingParty("bench", self.client_secret, REDIRECT_URI, self.load_discovery())
+
+    def prepare_data(self) -> dict:
+        """The database, the client and the account; the environment the server runs with."""
         env = self.env()
         (self.workdir / "clients.toml").write_text(
             "[[client]]\n"
@@ -203,10 +215,7 @@ class LkIdp(Target):
             self.password,
             env=env,
         )
-        argv = self.model.argv(Path(sys.executable).parent, self.port)
-        self.started = Started("lk-idp", argv, env, str(ROOT), self.workdir / "server.log", self.cpu)
-        wait_http(self.base_url + "/.well-known/openid-configuration", self.started)
-        self.rp = RelyingParty("bench", self.client_secret, REDIRECT_URI, self.load_discovery())
+        return env
 
     def _login_form(self, session: requests.Session) -> str:
         page = session.get(self.base_url + "/login", timeout=10)

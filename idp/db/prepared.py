@@ -10,10 +10,13 @@ autocommit: psycopg prepares it on the server at its first use on each connectio
 (`prepare=True`), SQLite keeps it in its own statement cache. A request served on the
 event loop hands an engine of its own (`run_compiled`: one of the loop's connections,
 idp/db/loop_connections.py); compiling and the processing of values stay here.
+Statements that must commit together (a refresh's claim and its successor on SQLite,
+where one statement cannot do both) run on one connection in `transaction`.
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, Executable, exc
@@ -67,14 +70,16 @@ class Prepared:
     def _execute(self, engine, params: dict, fetch: bool):
         compiled = self._for(engine)
         values = self._params(compiled, params)
-        run_compiled = getattr(engine, "run_compiled", None)  # the event loop's (idp/db/loop_connections.py)
-        if run_compiled is None:
-            found = self._on_pool(engine, compiled, values, fetch)
-        else:
-            try:
+        # the event loop's connections (idp/db/loop_connections.py) or one transaction's
+        run_compiled = getattr(engine, "run_compiled", None)
+        try:
+            if run_compiled is None:
+                with _held(engine, autocommit=True) as connection:
+                    found = connection.run_compiled(compiled.sql, values, fetch)
+            else:
                 found = run_compiled(compiled.sql, values, fetch)
-            except engine.dialect.loaded_dbapi.Error as error:
-                raise _wrapped(engine.dialect, compiled, params, error) from error
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise _wrapped(engine.dialect, compiled.sql, params, error) from error
         if not fetch or found is None:
             return found
         processed = (
@@ -82,39 +87,6 @@ class Prepared:
             for process, value in zip(compiled.results, found, strict=True)
         )
         return dict(zip(compiled.names, processed, strict=True))
-
-    @staticmethod
-    def _on_pool(engine: Engine, compiled: _Compiled, values, fetch: bool):
-        connection = engine.raw_connection()  # a failure to connect comes wrapped already
-        dialect, driver = engine.dialect, connection.driver_connection
-        psycopg = dialect.driver == "psycopg"
-        try:
-            if psycopg:
-                driver.autocommit = True
-            cursor = connection.cursor()
-            try:
-                if psycopg:
-                    cursor.execute(compiled.sql, values, prepare=True)
-                else:
-                    cursor.execute(compiled.sql, values)
-                found = next(iter(cursor.fetchall()), None) if fetch else cursor.rowcount
-            finally:
-                cursor.close()
-            if not psycopg:
-                connection.commit()
-        except dialect.loaded_dbapi.Error as error:
-            # As SQLAlchemy itself would: a dead connection leaves the pool, and the error is
-            # the one callers know (sqlalchemy.exc.OperationalError for an outage).
-            if dialect.is_disconnect(error, driver, None):
-                connection.invalidate()
-            elif not psycopg:
-                connection.rollback()
-            raise _wrapped(dialect, compiled, values, error) from error
-        finally:
-            if psycopg and not driver.closed:
-                driver.autocommit = False
-            connection.close()
-        return found
 
     def first(self, engine, params: dict) -> dict | None:
         """The first row the statement returns, by column name; None when it returns none."""
@@ -125,5 +97,64 @@ class Prepared:
         return self._execute(engine, params, fetch=False)
 
 
-def _wrapped(dialect, compiled: _Compiled, params, error: Exception) -> exc.DBAPIError:
-    return exc.DBAPIError.instance(compiled.sql, params, error, dialect.loaded_dbapi.Error)
+def _wrapped(dialect, sql: str, params, error: Exception) -> exc.DBAPIError:
+    return exc.DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error)
+
+
+class _Connection:
+    """A pooled DBAPI connection as `Prepared` runs statements on it."""
+
+    def __init__(self, dialect, connection) -> None:
+        self.dialect = dialect
+        self._connection = connection
+        self._psycopg = dialect.driver == "psycopg"
+
+    def run_compiled(self, sql: str, values, fetch: bool):
+        cursor = self._connection.cursor()
+        try:
+            if self._psycopg:
+                cursor.execute(sql, values, prepare=True)
+            else:
+                cursor.execute(sql, values)
+            return next(iter(cursor.fetchall()), None) if fetch else cursor.rowcount
+        finally:
+            cursor.close()
+
+
+@contextmanager
+def _held(engine: Engine, autocommit: bool):
+    """A pooled connection, committed at the end unless `autocommit` (psycopg's own; SQLite,
+    which has none here, commits each statement's implicit transaction)."""
+    connection = engine.raw_connection()  # a failure to connect comes wrapped already
+    dialect, driver = engine.dialect, connection.driver_connection
+    own_autocommit = autocommit and dialect.driver == "psycopg"
+    try:
+        if own_autocommit:
+            driver.autocommit = True
+        yield _Connection(dialect, connection)
+        if not own_autocommit:
+            connection.commit()
+    except BaseException as error:
+        raw = error.orig if isinstance(error, exc.DBAPIError) else error
+        # As SQLAlchemy itself would: a dead connection leaves the pool.
+        if isinstance(raw, dialect.loaded_dbapi.Error) and dialect.is_disconnect(raw, driver, None):
+            connection.invalidate()
+        elif not own_autocommit:
+            connection.rollback()
+        raise
+    finally:
+        if own_autocommit and not driver.closed:
+            driver.autocommit = False
+        connection.close()
+
+
+@contextmanager
+def transaction(engine: Engine):
+    """An engine for `Prepared` whose statements share one transaction on one pooled connection,
+    committed when the block ends and rolled back when it raises. Not for the event loop's
+    engine, whose statements each commit on their own."""
+    try:
+        with _held(engine, autocommit=False) as connection:
+            yield connection
+    except engine.dialect.loaded_dbapi.Error as error:  # the commit's own failure
+        raise _wrapped(engine.dialect, "COMMIT", None, error) from error

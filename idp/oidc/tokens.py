@@ -23,7 +23,7 @@ from sqlalchemy import String, bindparam, func, insert, select, update
 from idp.accounts import account_view
 from idp.clock import clock, utcnow
 from idp.db import UTCDateTime
-from idp.db.prepared import Prepared
+from idp.db.prepared import Prepared, transaction
 from idp.models import RefreshToken
 from idp.services import services, settings, store
 from idp.sessions import records
@@ -187,7 +187,7 @@ _claimed = _CLAIM.cte("claimed")
 _ROTATE = Prepared(
     select(_claimed).add_cte(insert(_REFRESH).from_select(_NEW_ROW, _successor_of(_claimed)).cte("successor"))
 )
-# Elsewhere (SQLite): the claim, then the successor, each committed on its own.
+# Elsewhere (SQLite): the claim, then the successor, in one transaction.
 _CLAIM_ONLY = Prepared(_CLAIM)
 _INSERT_SUCCESSOR = Prepared(
     insert(_REFRESH).from_select(
@@ -260,9 +260,7 @@ def rotate_refresh_token(
     token is not live (unknown, used, revoked, expired, another client's). Of two racing
     requests exactly one gets the row (the other waits on the row lock, then finds it used).
 
-    On PostgreSQL both happen in one statement. Elsewhere the claim commits on its own
-    first: should writing the successor fail, the client has lost its refresh token exactly
-    as if the answer had been lost on the way, and signs in again."""
+    On PostgreSQL both happen in one statement; elsewhere (SQLite) in one transaction."""
     engine, now = services().engine, utcnow()
     claim = {"hash": digest(token or ""), "client": client_id, "now": now}
     successor_row = {
@@ -273,9 +271,10 @@ def rotate_refresh_token(
     }
     if engine.dialect.name == "postgresql":
         return _row(_ROTATE.first(engine, {**claim, **successor_row}))
-    claimed = _CLAIM_ONLY.first(engine, claim)
-    if claimed is not None:
-        _INSERT_SUCCESSOR.run(engine, {**successor_row, "claimed_id": claimed["id"]})
+    with transaction(engine) as one:
+        claimed = _CLAIM_ONLY.first(one, claim)
+        if claimed is not None:
+            _INSERT_SUCCESSOR.run(one, {**successor_row, "claimed_id": claimed["id"]})
     return _row(claimed)
 
 

@@ -143,6 +143,21 @@ def test_two_concurrent_refreshes_of_one_token(flow):
     assert twice_at_once(lambda: flow.refresh(refresh_token)) == [200, 400]
 
 
+def test_a_refresh_whose_successor_cannot_be_written_keeps_the_old_token(flow, monkeypatch):
+    old = flow.exchange(flow.code()).json()["refresh_token"]
+    taken = flow.exchange(flow.code()).json()["refresh_token"]
+    # a successor that collides with a live token's row: its insert fails on the unique hash
+    monkeypatch.setattr(tokens, "new_refresh_token", lambda: taken)
+    assert flow.refresh(old).status_code == 500
+    monkeypatch.undo()
+
+    # the claim went back with the failed insert (one statement on PostgreSQL, one
+    # transaction on SQLite): the client still holds a working token
+    again = flow.refresh(old)
+    assert again.status_code == 200
+    assert flow.refresh(again.json()["refresh_token"]).status_code == 200
+
+
 def test_logout_without_id_token_hint_asks_first(flow):
     flow.code()
     page = flow.person.get("/logout")
