@@ -200,7 +200,8 @@ def _start_profile(target, scenario, args, workdir: Path):
     pyspy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(pyspy).exists() and not shutil.which("py-spy"):
         raise RuntimeError("py-spy is not installed: pip install py-spy (or `pip install -e .[bench]`)")
-    out = workdir / f"profile-{target.storage}-{scenario}.txt"
+    # outside the run's folder, which is removed at the end: the raw samples stay to be read again
+    out = Path(tempfile.gettempdir()) / f"lk-idp-profile-{target.storage}-{scenario}.txt"
     argv = [
         pyspy, "record", "--format", "raw", "--subprocesses", "--nonblocking",
         "-r", "200", "-d", str(int(args.seconds) + 1), "-o", str(out), "-p", str(target.pid),

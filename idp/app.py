@@ -198,7 +198,10 @@ def _engine_options(url: str) -> dict:
         # connect_timeout: an unreachable server fails a request (and /readyz) in seconds.
         # Dead pooled connections are caught by ping_when_idle, not a ping per checkout.
         return {"connect_args": {"connect_timeout": 5}, "hide_parameters": True}
-    return {"hide_parameters": True}
+    # The most recently used connection first: its SQLite page and statement caches are the
+    # warm ones, where a queue would cycle through every connection the pool ever opened
+    # (a refresh 868 → 832 µs in process, docs/BENCHMARKS.md).
+    return {"hide_parameters": True, "pool_use_lifo": True}
 
 
 def _tune_sqlite(dbapi_connection, connection_record) -> None:
