@@ -243,6 +243,9 @@ def table(results: dict, floor: dict | None, meta: dict, markdown: bool = False)
     return "\n".join(lines)
 
 
+_REQUEST_FRAMES = ("ProtocolLane.", "FlaskOnAsgi.", "handle_request")
+
+
 def profile_summary(path: Path, top: int = 40) -> str:
     """Inclusive share of samples per function, from py-spy's raw (collapsed) output."""
     inclusive: collections.Counter[str] = collections.Counter()
@@ -254,8 +257,9 @@ def profile_summary(path: Path, top: int = 40) -> str:
             continue
         n = int(count)
         frames = [f for f in stack.split(";") if f]
-        # Only samples of worker threads doing work; idle gunicorn threads wait in select/poll.
-        if not frames or not any("wsgi_app" in f or "handle_request" in f for f in frames):
+        # Only samples of a request being answered (Flask, the protocol lane, the ASGI bridge);
+        # idle gunicorn threads wait in select/poll, the bridge's in their queue.
+        if not frames or not any(f.startswith(_REQUEST_FRAMES) or "wsgi_app" in f for f in frames):
             continue
         total += n
         for frame in set(frames):

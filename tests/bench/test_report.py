@@ -35,13 +35,16 @@ def test_profile_summary_counts_only_busy_request_threads(tmp_path):
         "Thread.run;Flask.wsgi_app (flask/app.py:1);token (views.py:2);Connection.wait (psycopg:3) 30\n"
         "Thread.run;Flask.wsgi_app (flask/app.py:1);token (views.py:2);sign (joserfc:4) 10\n"
         "Thread.run;select (selectors.py:5) 500\n"
+        "Thread.run;ThreadHop._serve (thread_hop.py:6);ProtocolLane.answer (protocol_routes.py:7) 10\n"
+        "ASGIWorker.run (gasgi.py:8);FlaskOnAsgi.__call__ (asgi_bridge.py:9) 10\n"
+        "Thread.run;ThreadHop._serve (thread_hop.py:6);SimpleQueue.get (queue:10) 300\n"
     )
 
     summary = report.profile_summary(raw)
 
-    assert "40 busy samples" in summary
-    assert " 75.0%  Connection.wait (psycopg:3)" in summary
-    assert "select" not in summary
+    assert "60 busy samples" in summary  # Flask's, the lane's on a thread, the bridge's on the loop
+    assert " 50.0%  Connection.wait (psycopg:3)" in summary
+    assert "select" not in summary and "SimpleQueue" not in summary
 
 
 def test_cpu_per_request_and_above_the_rs256_floor_where_an_id_token_is_signed():
