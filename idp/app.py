@@ -211,6 +211,10 @@ def _tune_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # A checkpoint copies each page once, however often the WAL holds it: every 10 000 pages
+    # (~40 MB) instead of SQLite's 1 000, the hot pages of the token tables are copied a tenth
+    # as often (duel, memory pair: refresh −2.4 %, code −1.2 % CPU a request).
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 

@@ -27,8 +27,8 @@ class _Compiled:
     sql: str
     positions: tuple[str, ...] | None  # qmark drivers (SQLite): the parameters' order
     binds: dict  # name → bind processor
-    results: tuple  # result processor (or None) per returned column
-    names: tuple[str, ...]
+    names: tuple[str, ...]  # of the returned columns
+    processed: tuple[tuple[str, object], ...]  # (name, result processor) of those that have one
 
 
 class Prepared:
@@ -51,21 +51,22 @@ class Prepared:
                 done.string,
                 tuple(done.positiontup) if done.positiontup else None,
                 binds,
-                tuple(
-                    column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-                ),
                 tuple(column.key for column in columns),
+                tuple(
+                    (column.key, process)
+                    for column in columns
+                    if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
+                ),
             )
         return compiled
 
     def _params(self, compiled: _Compiled, params: dict):
-        values = {
-            name: compiled.binds[name](value) if name in compiled.binds else value
-            for name, value in params.items()
-        }
+        binds = compiled.binds
         if compiled.positions is not None:
-            return tuple(values[name] for name in compiled.positions)
-        return values
+            return tuple(
+                binds[name](params[name]) if name in binds else params[name] for name in compiled.positions
+            )
+        return {name: binds[name](value) if name in binds else value for name, value in params.items()}
 
     def _execute(self, engine, params: dict, fetch: bool):
         compiled = self._for(engine)
@@ -82,11 +83,10 @@ class Prepared:
             raise _wrapped(engine.dialect, compiled.sql, params, error) from error
         if not fetch or found is None:
             return found
-        processed = (
-            value if process is None else process(value)
-            for process, value in zip(compiled.results, found, strict=True)
-        )
-        return dict(zip(compiled.names, processed, strict=True))
+        row = dict(zip(compiled.names, found, strict=True))
+        for name, process in compiled.processed:
+            row[name] = process(row[name])
+        return row
 
     def first(self, engine, params: dict) -> dict | None:
         """The first row the statement returns, by column name; None when it returns none."""
@@ -110,7 +110,7 @@ class _Connection:
         self._psycopg = dialect.driver == "psycopg"
 
     def run_compiled(self, sql: str, values, fetch: bool):
-        cursor = self._connection.cursor()
+        cursor = self._connection.driver_connection.cursor()  # not the pool's proxy of it
         try:
             if self._psycopg:
                 cursor.execute(sql, values, prepare=True)
