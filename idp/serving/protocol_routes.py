@@ -96,6 +96,8 @@ class ProtocolLane:
         route = ROUTES[request.path]
         if request.method not in route.methods:
             return None
+        if route.authlib_endpoint is None and self.waiting is None:
+            return None  # the token endpoint off PostgreSQL: nothing to read ahead, all on a thread
         oauth_request, refused = _authlib_request(request)
         if oauth_request is None:
             return self._finish(route, request, refused, started)
@@ -104,8 +106,6 @@ class ProtocolLane:
             if answer is not None or self.waiting is None:
                 return answer
             oauth_request, _ = _authlib_request(request)  # afresh: the first try may have changed it
-        elif self.waiting is None:
-            return None
         decided = await on_loop.run(self._judge, route, request, oauth_request, self.waiting.current())
         return self._finish(route, request, decided, started)
 
