@@ -231,13 +231,17 @@ def package_split(stats: pstats.Stats, shown: int = 16) -> str:
 
 
 RSA = "RSA signature"
+ROUND_TRIPS = "round trips (Redis, PostgreSQL, SQLite; sockets)"
+# sqlite3's own calls, as `owner` names them (psycopg's are Python, under its package)
+SQLITE_CALLS = ("C: method 'execute'", "C: method 'commit'", "C: method 'fetchall'", "C: method 'rollback'")
 # The parts of a request's CPU that docs/BENCHMARKS.md reports, by owner (see `owner`).
 PARTS = (
     (RSA, lambda name: name == "C: method 'sign'"),
     (
-        "round trips (Redis and PostgreSQL clients, sockets)",
+        ROUND_TRIPS,
         lambda name: (
             name in ("redis", "hiredis", "psycopg", "sqlalchemy", "lk-idp Redis clients")
+            or name in SQLITE_CALLS
             or name.startswith(
                 ("C: method 'send", "C: method 'recv", "C: built-in method select", "C: method 'poll")
             )

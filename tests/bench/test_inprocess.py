@@ -6,9 +6,10 @@ import cProfile
 import hashlib
 import json
 import pstats
+import sqlite3
 import time
 
-from bench.inprocess import ROOT, RSA, owner, package_split, split_us
+from bench.inprocess import ROOT, ROUND_TRIPS, RSA, owner, package_split, split_us
 
 
 def test_owners_are_packages_our_code_the_standard_library_or_a_named_c_call():
@@ -52,3 +53,18 @@ def test_the_signature_counts_at_its_profiled_time_and_the_rest_shares_out_the_r
 
     assert abs(split[RSA] - 1e6 * signed_seconds / 200) < 1e-6
     assert abs(sum(split.values()) - 1000.0) < 1e-6
+
+
+def test_sqlite_calls_count_with_the_round_trips():
+    database = sqlite3.connect(":memory:")
+    database.execute("CREATE TABLE t (v TEXT)")
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for _ in range(2000):
+        database.execute("INSERT INTO t VALUES ('x')")
+        database.commit()
+    profiler.disable()
+
+    split = split_us(pstats.Stats(profiler), cpu_us=100.0, requests=2000)
+
+    assert split[ROUND_TRIPS] > 50.0  # the statements and commits are nearly all of it
