@@ -8,13 +8,16 @@ WSGI callable in this process, one request at a time, and the CPU time this
 process spent (user and system, which includes the kernel's side of every
 PostgreSQL and Redis round trip) is divided by the number of requests. The
 gunicorn layer is not in these figures; gunicorn's ASGI worker with the bridge
-adds about 50 µs a request (docs/BENCHMARKS.md, "Worker models tried").
+adds about 50 µs a request (docs/BENCHMARKS.md, "Worker models tried"). With `--pair memory`
+(SQLite and the in-process store, which belongs to one app) the measured app serves
+the preparation itself, from a thread.
 
     .venv/bin/python -m bench.inprocess                       # PostgreSQL + Redis, 2000 requests each
     .venv/bin/python -m bench.inprocess --profile code        # and cProfile's top functions for one
     .venv/bin/python -m bench.inprocess --profile code --by-package   # its CPU split by package
     .venv/bin/python -m bench.inprocess --profile code --split   # signature, round trips, Authlib, ours
     .venv/bin/python -m bench.inprocess --asgi                # through the ASGI application instead
+    .venv/bin/python -m bench.inprocess --pair memory         # SQLite + the in-process store
 
 With --asgi each request is an ASGI scope handed to the application gunicorn's
 ASGI worker runs (idp/serving/asgi_bridge.py) on a uvloop event loop in this
