@@ -92,9 +92,12 @@ class MemoryStore(Store):
         key = self.prefix + key
         with self._lock:
             current = self._live(key)
-            members = set(current) if current is not None else set()
+            # one set, added to in place as Redis's SADD does: copying it made each
+            # authorization of a long SSO session cost as much as all before it
+            members = current if current is not None else set()
+            members.add(member)
             expires = max(self._data[key][1] if current is not None else 0, clock.time() + ttl)
-            self._data[key] = (frozenset(members | {member}), expires)
+            self._data[key] = (members, expires)
 
     def members(self, key):
         with self._lock:
@@ -105,7 +108,7 @@ class MemoryStore(Store):
         with self._lock:
             current = self._live(key)
             if current is not None:
-                self._data[key] = (current - {member}, self._data[key][1])
+                current.discard(member)
 
     def incr(self, key, ttl):
         key = self.prefix + key
