@@ -287,19 +287,19 @@ def _started(target: LkIdp):
     """The app this process measures, on the same data as the server that prepared it. On
     PostgreSQL + Redis that server is gunicorn; the in-process store is one app's own, so on
     the memory pair the measured app serves the preparation itself, from a thread."""
-    if target.storage == "services":
+    serves_itself = target.storage != "services"
+    if serves_itself:
+        os.environ.update(target.prepare_data())
+    else:
         target.start()
         os.environ.update(target.env())
-        from idp.app import create_app
-
-        return create_app()
-    os.environ.update(target.prepare_data())
-    from idp.app import create_app
+    from idp.app import create_app  # here: the app reads the environment set just above
 
     app = create_app()
-    server = make_server("127.0.0.1", target.port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    target.served_by_caller()
+    if serves_itself:
+        server = make_server("127.0.0.1", target.port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        target.connect_relying_party()
     return app
 
 

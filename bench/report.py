@@ -243,7 +243,8 @@ def table(results: dict, floor: dict | None, meta: dict, markdown: bool = False)
     return "\n".join(lines)
 
 
-_REQUEST_FRAMES = ("ProtocolLane.", "FlaskOnAsgi.", "handle_request")
+# frames of a request being answered: Flask (any worker class), the protocol lane, the ASGI bridge
+_REQUEST_FRAMES = ("wsgi_app", "handle_request", "ProtocolLane.", "FlaskOnAsgi.")
 
 
 def profile_summary(path: Path, top: int = 40) -> str:
@@ -257,9 +258,9 @@ def profile_summary(path: Path, top: int = 40) -> str:
             continue
         n = int(count)
         frames = [f for f in stack.split(";") if f]
-        # Only samples of a request being answered (Flask, the protocol lane, the ASGI bridge);
-        # idle gunicorn threads wait in select/poll, the bridge's in their queue.
-        if not frames or not any(f.startswith(_REQUEST_FRAMES) or "wsgi_app" in f for f in frames):
+        # Only samples of a request being answered; idle gunicorn threads wait in select/poll,
+        # the bridge's in their queue.
+        if not frames or not any(marker in f for f in frames for marker in _REQUEST_FRAMES):
             continue
         total += n
         for frame in set(frames):

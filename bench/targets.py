@@ -174,10 +174,10 @@ class LkIdp(Target):
         argv = self.model.argv(Path(sys.executable).parent, self.port)
         self.started = Started("lk-idp", argv, env, str(ROOT), self.workdir / "server.log", self.cpu)
         wait_http(self.base_url + "/.well-known/openid-configuration", self.started)
-        self.rp = RelyingParty("bench", self.client_secret, REDIRECT_URI, self.load_discovery())
+        self.connect_relying_party()
 
-    def served_by_caller(self) -> None:
-        """After `prepare_data`, when the caller serves the app on `self.port` itself."""
+    def connect_relying_party(self) -> None:
+        """Once lk-idp answers on `self.port`: started here, or served by the caller itself."""
         self.rp = RelyingParty("bench", self.client_secret, REDIRECT_URI, self.load_discovery())
 
     def prepare_data(self) -> dict:

@@ -123,8 +123,9 @@ class _Connection:
 
 @contextmanager
 def _held(engine: Engine, autocommit: bool):
-    """A pooled connection, committed at the end unless `autocommit` (psycopg's own; SQLite,
-    which has none here, commits each statement's implicit transaction)."""
+    """A pooled connection, committed when the block ends. With `autocommit` (one statement)
+    psycopg commits by itself instead; SQLite's driver has no such mode here, so its
+    statement's implicit transaction is committed at the end all the same."""
     connection = engine.raw_connection()  # a failure to connect comes wrapped already
     dialect, driver = engine.dialect, connection.driver_connection
     own_autocommit = autocommit and dialect.driver == "psycopg"

@@ -47,6 +47,13 @@ def test_profile_summary_counts_only_busy_request_threads(tmp_path):
     assert "select" not in summary and "SimpleQueue" not in summary
 
 
+def test_profile_summary_counts_the_sync_workers_requests_too(tmp_path):
+    raw = tmp_path / "profile.txt"
+    raw.write_text("Arbiter.run;SyncWorker.handle_request (gunicorn/workers/sync.py:1);token (v.py:2) 7\n")
+
+    assert "7 busy samples" in report.profile_summary(raw)
+
+
 def test_cpu_per_request_and_above_the_rs256_floor_where_an_id_token_is_signed():
     results = {
         "services": {
