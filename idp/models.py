@@ -108,22 +108,24 @@ class Client(db.Model, ClientMixin):
 
 
 class RefreshToken(db.Model):
-    """One refresh token of a family; a family starts at one authorization code."""
+    """A family's refresh token: a family starts at one authorization code and keeps one row,
+    rotated in place. The row holds the hash of the family's current token only; an earlier
+    one, presented again, is recognised by its generation and its MAC (idp/oidc/tokens.py)."""
 
     __tablename__ = "refresh_token"
 
     id = db.Column(db.Integer, primary_key=True)
-    token_hash = db.Column(db.String(64), unique=True, nullable=False)
-    family_id = db.Column(db.String(36), nullable=False, index=True)
+    family_id = db.Column(db.String(36), nullable=False, index=True, unique=True)
+    token_hash = db.Column(db.String(64), nullable=False)  # not indexed: found by its family
+    generation = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     client_id = db.Column(db.String(100), nullable=False)
     account_id = db.Column(
         db.Integer, db.ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True
     )
     scope = db.Column(db.String(500), nullable=False)
     grant = db.Column(JSON, nullable=False, default=dict)  # auth_time, acr, amr, sid, claims
-    issued_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    issued_at = db.Column(UTCDateTime, nullable=False, default=utcnow)  # of the current token
     expires_at = db.Column(UTCDateTime, nullable=False)
-    used_at = db.Column(UTCDateTime, nullable=True)
     revoked_at = db.Column(UTCDateTime, nullable=True)
     # Read and written by single statements on the token endpoint: idp/oidc/tokens.py
 

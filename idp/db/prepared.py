@@ -1,6 +1,6 @@
 """Statements on the token endpoint's path, compiled once per process and run on the driver.
 
-A code exchange writes one row and a refresh rotates one, each atomic on its own.
+A code exchange writes one row and a refresh rotates one in place, each in one statement.
 Through a SQLAlchemy Connection each statement costs a pool checkout with its
 events, the execution context, the parameter and result processing, about 200 µs
 of CPU on top of the driver's own work (docs/BENCHMARKS.md). Here a statement is
@@ -10,8 +10,6 @@ autocommit: psycopg prepares it on the server at its first use on each connectio
 (`prepare=True`), SQLite keeps it in its own statement cache. A request served on the
 event loop hands an engine of its own (`run_compiled`: one of the loop's connections,
 idp/db/loop_connections.py); compiling and the processing of values stay here.
-Statements that must commit together (a refresh's claim and its successor on SQLite,
-where one statement cannot do both) run on one connection in `transaction`.
 """
 
 from __future__ import annotations
@@ -71,11 +69,11 @@ class Prepared:
     def _execute(self, engine, params: dict, fetch: bool):
         compiled = self._for(engine)
         values = self._params(compiled, params)
-        # the event loop's connections (idp/db/loop_connections.py) or one transaction's
+        # the event loop's connections (idp/db/loop_connections.py)
         run_compiled = getattr(engine, "run_compiled", None)
         try:
             if run_compiled is None:
-                with _held(engine, autocommit=True) as connection:
+                with _held(engine) as connection:
                     found = connection.run_compiled(compiled.sql, values, fetch)
             else:
                 found = run_compiled(compiled.sql, values, fetch)
@@ -122,13 +120,12 @@ class _Connection:
 
 
 @contextmanager
-def _held(engine: Engine, autocommit: bool):
-    """A pooled connection, committed when the block ends. With `autocommit` (one statement)
-    psycopg commits by itself instead; SQLite's driver has no such mode here, so its
-    statement's implicit transaction is committed at the end all the same."""
+def _held(engine: Engine):
+    """A pooled connection for one statement: psycopg commits it by itself (autocommit); SQLite's
+    driver has no such mode here, so its statement's implicit transaction is committed at the end."""
     connection = engine.raw_connection()  # a failure to connect comes wrapped already
     dialect, driver = engine.dialect, connection.driver_connection
-    own_autocommit = autocommit and dialect.driver == "psycopg"
+    own_autocommit = dialect.driver == "psycopg"
     try:
         if own_autocommit:
             driver.autocommit = True
@@ -147,15 +144,3 @@ def _held(engine: Engine, autocommit: bool):
         if own_autocommit and not driver.closed:
             driver.autocommit = False
         connection.close()
-
-
-@contextmanager
-def transaction(engine: Engine):
-    """An engine for `Prepared` whose statements share one transaction on one pooled connection,
-    committed when the block ends and rolled back when it raises. Not for the event loop's
-    engine, whose statements each commit on their own."""
-    try:
-        with _held(engine, autocommit=False) as connection:
-            yield connection
-    except engine.dialect.loaded_dbapi.Error as error:  # the commit's own failure
-        raise _wrapped(engine.dialect, "COMMIT", None, error) from error

@@ -101,7 +101,9 @@ class FamilyTokens:
         }
         if include_refresh_token:
             # a rotation wrote its successor already (RefreshGrant.authenticate_refresh_token)
-            token["refresh_token"] = getattr(self.request, "successor", None) or tokens.new_refresh_token()
+            token["refresh_token"] = getattr(self.request, "successor", None) or tokens.refresh_token_for(
+                self.request.grant_facts["family"], 0
+            )
         return token
 
 
@@ -174,11 +176,9 @@ class RefreshGrant(FamilyTokens, grants.RefreshTokenGrant):
             row = tokens.find_refresh_token(refresh_token)
             if row is None or not set(requested.split()) <= set(row.scope.split()):
                 return None
-        successor = tokens.new_refresh_token()
-        client_id = self.request.client.client_id
-        claimed = tokens.rotate_refresh_token(refresh_token, client_id, successor, requested)
-        self.request.successor = successor if claimed is not None else None
-        if claimed is not None:
+        rotated = tokens.rotate_refresh_token(refresh_token, self.request.client.client_id, requested)
+        if rotated is not None:
+            claimed, self.request.successor = rotated
             chosen = store()
             # the session's record and the account's entry, in one round trip
             stored_session, self.request.stored_account = chosen.mget(
@@ -202,7 +202,7 @@ class RefreshGrant(FamilyTokens, grants.RefreshTokenGrant):
         return _active_account(refresh_token.account_id, self.request.stored_account)
 
     def revoke_old_credential(self, refresh_token):
-        pass  # claimed (used_at set) before the new token was made
+        pass  # replaced by its successor in the rotation (authenticate_refresh_token)
 
 
 class ClientCredentials(grants.ClientCredentialsGrant):
@@ -337,7 +337,7 @@ class Introspection(IntrospectionEndpoint):
             if found is not None:
                 return found
         row = tokens.find_refresh_token(token_string)
-        if row is None or row.used_at or row.revoked_at or row.expires_at <= utcnow():
+        if row is None or row.is_revoked() or row.is_expired():
             return None
         return row
 

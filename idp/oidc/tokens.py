@@ -11,19 +11,21 @@ offline_access: only such refresh tokens outlive the session.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import String, bindparam, func, insert, select, update
 
 from idp.accounts import account_view
 from idp.clock import clock, utcnow
-from idp.db import UTCDateTime
-from idp.db.prepared import Prepared, transaction
+from idp.db.prepared import Prepared
 from idp.models import RefreshToken
 from idp.services import services, settings, store
 from idp.sessions import records
@@ -68,13 +70,11 @@ def new_access_token(family: str) -> str:
     return f"{family}.{secrets.token_urlsafe(32)}"
 
 
-def new_refresh_token() -> str:
-    return secrets.token_urlsafe(48)
-
-
 def _family_of(token: str) -> str | None:
-    family, sep, _ = token.partition(".")
-    return family if sep and len(family) == 32 else None
+    """The family of a token of the access-token form; None for any other (a refresh token
+    has two dots)."""
+    family, sep, rest = token.partition(".")
+    return family if sep and len(family) == 32 and "." not in rest else None
 
 
 @dataclass
@@ -149,50 +149,91 @@ def revoke_access_token(token: str) -> None:
     store().delete(f"at:{digest(token)}")
 
 
+# A refresh token names its family and generation and carries a random part with a MAC over
+# all three: "<family>.<generation>.<base64url(nonce ‖ mac)>". The family's row holds the hash
+# of its current token only; an earlier token presented again is known genuine by its MAC
+# (reuse: the family is revoked), where a made-up one, whose family may be read off an access
+# token, is not, so a stranger cannot revoke someone's sign-in by guessing.
+_NONCE_BYTES = _MAC_BYTES = 16
+_PROOF_CHARS = 43  # base64url of nonce ‖ mac, unpadded
+
+
+@lru_cache(maxsize=1)
+def _mac_key(secret_key: str) -> bytes:
+    return hashlib.sha256(b"lk-idp refresh tokens\0" + secret_key.encode()).digest()
+
+
+def _mac(family: str, generation: int, nonce: bytes) -> bytes:
+    message = f"{family}.{generation}.".encode() + nonce
+    return hmac.new(_mac_key(settings().secret_key), message, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def refresh_token_for(family: str, generation: int) -> str:
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    proof = base64.urlsafe_b64encode(nonce + _mac(family, generation, nonce)).rstrip(b"=").decode()
+    return f"{family}.{generation}.{proof}"
+
+
+@dataclass(frozen=True)
+class _Presented:
+    family: str
+    generation: int
+    proof: bytes  # nonce ‖ mac
+
+
+def _presented(token: str) -> _Presented | None:
+    """The parts of a token of the refresh form, unchecked; None for anything else."""
+    parts = token.split(".")
+    if len(parts) != 3 or len(parts[0]) != 32 or len(parts[2]) != _PROOF_CHARS:
+        return None
+    family, generation, proof = parts
+    if not (generation.isascii() and generation.isdecimal() and len(generation) < 10):
+        return None
+    try:
+        return _Presented(family, int(generation), base64.b64decode(proof + "=", b"-_", validate=True))
+    except ValueError:
+        return None
+
+
+def _genuine(presented: _Presented) -> bool:
+    nonce, mac = presented.proof[:_NONCE_BYTES], presented.proof[_NONCE_BYTES:]
+    return hmac.compare_digest(mac, _mac(presented.family, presented.generation, nonce))
+
+
 _REFRESH = RefreshToken.__table__
-_NEW_ROW = ("token_hash", "family_id", "client_id", "account_id", "scope", "grant", "issued_at", "expires_at")
+_NEW_ROW = (
+    "family_id",
+    "token_hash",
+    "generation",
+    "client_id",
+    "account_id",
+    "scope",
+    "grant",
+    "issued_at",
+    "expires_at",
+)
 _INSERT_REFRESH = Prepared(insert(_REFRESH).values({name: bindparam(name) for name in _NEW_ROW}))
-_FIND_REFRESH = Prepared(select(_REFRESH).where(_REFRESH.c.token_hash == bindparam("hash")))
-_CLAIM = (
+_FIND_REFRESH = Prepared(select(_REFRESH).where(_REFRESH.c.family_id == bindparam("family")))
+# A rotation is one statement on one row, which touches no index: the current token's hash is
+# replaced by its successor's. Of two racing requests exactly one matches the row (the other
+# waits on the row lock, then finds another hash).
+_ROTATE = Prepared(
     update(_REFRESH)
     .where(
+        _REFRESH.c.family_id == bindparam("family"),
         _REFRESH.c.token_hash == bindparam("hash"),
         _REFRESH.c.client_id == bindparam("client"),
-        _REFRESH.c.used_at.is_(None),
         _REFRESH.c.revoked_at.is_(None),
         _REFRESH.c.expires_at > bindparam("now"),
     )
-    .values(used_at=bindparam("now"))
+    .values(
+        token_hash=bindparam("new_hash"),
+        generation=bindparam("generation"),
+        scope=func.coalesce(bindparam("scope", type_=String), _REFRESH.c.scope),
+        issued_at=bindparam("now"),
+        expires_at=bindparam("expires"),
+    )
     .returning(*_REFRESH.c)
-)
-
-
-def _successor_of(claimed):
-    """The rotated token's row, from the claimed one: the same family, client, account and
-    grant, the requested scope (or the old one), a new lifetime."""
-    return select(
-        bindparam("new_hash", type_=String),
-        claimed.c.family_id,
-        claimed.c.client_id,
-        claimed.c.account_id,
-        func.coalesce(bindparam("scope", type_=String), claimed.c.scope),
-        claimed.c.grant,
-        bindparam("now", type_=UTCDateTime),
-        bindparam("expires", type_=UTCDateTime),
-    )
-
-
-_claimed = _CLAIM.cte("claimed")
-# PostgreSQL: claim the old row and insert its successor in one statement (one round trip).
-_ROTATE = Prepared(
-    select(_claimed).add_cte(insert(_REFRESH).from_select(_NEW_ROW, _successor_of(_claimed)).cte("successor"))
-)
-# Elsewhere (SQLite): the claim, then the successor, in one transaction.
-_CLAIM_ONLY = Prepared(_CLAIM)
-_INSERT_SUCCESSOR = Prepared(
-    insert(_REFRESH).from_select(
-        _NEW_ROW, _successor_of(_REFRESH).where(_REFRESH.c.id == bindparam("claimed_id"))
-    )
 )
 _REVOKE_FAMILY = Prepared(
     update(_REFRESH)
@@ -203,19 +244,21 @@ _REVOKE_FAMILY = Prepared(
 
 @dataclass(frozen=True)
 class RefreshTokenRow:
-    """A refresh token row as read by one statement; authlib reads it through these getters."""
+    """A family's row as read by one statement, for the token presented (`current`: the
+    family's live one, or an earlier one of it); authlib reads it through these getters."""
 
     id: int
-    token_hash: str
     family_id: str
+    token_hash: str
+    generation: int
     client_id: str
     account_id: int
     scope: str
     grant: dict
     issued_at: datetime
     expires_at: datetime
-    used_at: datetime | None
     revoked_at: datetime | None
+    current: bool = True
 
     def check_client(self, client) -> bool:
         return self.client_id == client.client_id
@@ -227,18 +270,16 @@ class RefreshTokenRow:
         return self.expires_at <= utcnow()
 
     def is_revoked(self) -> bool:
-        return self.revoked_at is not None or self.used_at is not None
-
-
-def _row(found: dict | None) -> RefreshTokenRow | None:
-    return RefreshTokenRow(**found) if found is not None else None
+        return self.revoked_at is not None or not self.current
 
 
 def save_refresh_token(token: str, family: str, client_id: str, account_id: int, scope: str, grant: dict):
+    """The family's first token (`refresh_token_for(family, 0)`), at the code exchange."""
     now = utcnow()
     values = {
-        "token_hash": digest(token),
         "family_id": family,
+        "token_hash": digest(token),
+        "generation": 0,
         "client_id": client_id,
         "account_id": account_id,
         "scope": scope,
@@ -250,32 +291,43 @@ def save_refresh_token(token: str, family: str, client_id: str, account_id: int,
 
 
 def find_refresh_token(token: str) -> RefreshTokenRow | None:
-    return _row(_FIND_REFRESH.first(services().engine, {"hash": digest(token or "")}))
+    """The family's row for its current token or a genuine earlier one; None for any other."""
+    presented = _presented(token or "")
+    if presented is None:
+        return None
+    found = _FIND_REFRESH.first(services().engine, {"family": presented.family})
+    if found is None:
+        return None
+    if hmac.compare_digest(found["token_hash"], digest(token)):
+        return RefreshTokenRow(**found)
+    if presented.generation < found["generation"] and _genuine(presented):
+        return RefreshTokenRow(**found, current=False)
+    return None
 
 
-def rotate_refresh_token(
-    token: str, client_id: str, successor: str, scope: str | None
-) -> RefreshTokenRow | None:
-    """Mark a live refresh token used and write its successor; the used row, or None when the
-    token is not live (unknown, used, revoked, expired, another client's). Of two racing
-    requests exactly one gets the row (the other waits on the row lock, then finds it used).
-
-    On PostgreSQL both happen in one statement; elsewhere (SQLite) in one transaction."""
-    engine, now = services().engine, utcnow()
-    claim = {"hash": digest(token or ""), "client": client_id, "now": now}
-    successor_row = {
-        "new_hash": digest(successor),
-        "scope": scope,
-        "now": now,
-        "expires": now + timedelta(seconds=settings().refresh_token_ttl),
-    }
-    if engine.dialect.name == "postgresql":
-        return _row(_ROTATE.first(engine, {**claim, **successor_row}))
-    with transaction(engine) as one:
-        claimed = _CLAIM_ONLY.first(one, claim)
-        if claimed is not None:
-            _INSERT_SUCCESSOR.run(one, {**successor_row, "claimed_id": claimed["id"]})
-    return _row(claimed)
+def rotate_refresh_token(token: str, client_id: str, scope: str | None) -> tuple[RefreshTokenRow, str] | None:
+    """Replace a live refresh token by its successor: the family's row with the requested scope
+    (or its old one) and the successor, or None when the token is not live (unknown, rotated,
+    revoked, expired, another client's)."""
+    presented = _presented(token or "")
+    if presented is None:
+        return None
+    now, generation = utcnow(), presented.generation + 1
+    successor = refresh_token_for(presented.family, generation)
+    rotated = _ROTATE.first(
+        services().engine,
+        {
+            "family": presented.family,
+            "hash": digest(token),
+            "client": client_id,
+            "now": now,
+            "new_hash": digest(successor),
+            "generation": generation,
+            "scope": scope,
+            "expires": now + timedelta(seconds=settings().refresh_token_ttl),
+        },
+    )
+    return (RefreshTokenRow(**rotated), successor) if rotated is not None else None
 
 
 def revoke_family(family: str) -> None:

@@ -136,7 +136,7 @@ def _watch_code() -> None:
     )
     _wrap(clients, "new_secret", lambda a, k, r: watch.remember(r, "client secret"))
     _wrap(tokens, "new_access_token", lambda a, k, r: watch.remember(r, "access token"))
-    _wrap(tokens, "new_refresh_token", lambda a, k, r: watch.remember(r, "refresh token"))
+    _wrap(tokens, "refresh_token_for", lambda a, k, r: watch.remember(r, "refresh token"))
     _wrap(
         server.CodeGrant,
         "save_authorization_code",
