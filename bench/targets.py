@@ -163,8 +163,10 @@ class LkIdp(Target):
         return env
 
     def _cli(self, *args: str, env: dict) -> str:
-        lk = str(Path(sys.executable).with_name("lk-idp"))
-        done = subprocess.run([lk, *args], env=env, cwd=ROOT, capture_output=True, text=True)
+        # this tree's own CLI (cwd first on sys.path), not the venv's `lk-idp` script, which
+        # imports the installed checkout: a duel's other tree may have other migrations
+        lk = [sys.executable, "-c", "from idp.console import main; main(prog_name='lk-idp')"]
+        done = subprocess.run([*lk, *args], env=env, cwd=ROOT, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"lk-idp {args[0]} {args[1]} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
