@@ -214,8 +214,8 @@ _NEW_ROW = (
 )
 _INSERT_REFRESH = Prepared(insert(_REFRESH).values({name: bindparam(name) for name in _NEW_ROW}))
 _FIND_REFRESH = Prepared(select(_REFRESH).where(_REFRESH.c.family_id == bindparam("family")))
-# A rotation is one statement on one row, which touches no index: the current token's hash is
-# replaced by its successor's. Of two racing requests exactly one matches the row (the other
+# A rotation is one statement on one row that changes no indexed column: the current token's
+# hash is replaced by its successor's. Of two racing requests exactly one matches the row (the other
 # waits on the row lock, then finds another hash).
 _ROTATE = Prepared(
     update(_REFRESH)

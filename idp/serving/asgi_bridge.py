@@ -124,24 +124,41 @@ class FlaskOnAsgi:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return  # no lifespan events or websockets here (gunicorn.conf.py turns lifespan off)
-        answer = self._published(scope)
+        answer = await self.answer(scope, receive)
         if answer is None:
-            try:
-                if scope["path"] in LANE_PATHS:
-                    answer = await self._from_lane(scope, receive)
-                else:
-                    answer = await self._from_flask(scope, receive)
-            except ClientGone:
-                return
+            return
         status, headers, body = answer
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
+    @staticmethod
+    def answers_directly(path: str) -> bool:
+        """Whether this path's answers are this provider's own, headers and all (for
+        idp/serving/direct_protocol.py): the published documents and the protocol lane."""
+        return path in PATHS or path in LANE_PATHS
+
+    async def answer(self, scope, receive) -> tuple[int, list, bytes] | None:
+        """The whole answer to an HTTP request; None when the client went away first."""
+        answer = self._published(scope)
+        if answer is not None:
+            return answer
+        try:
+            if scope["path"] in LANE_PATHS:
+                return await self._from_lane(scope, receive)
+            return await self._from_flask(scope, receive)
+        except ClientGone:
+            return None
+
     def _published(self, scope) -> tuple[int, list, bytes] | None:
-        if scope["path"] not in PATHS:
+        return self.published_answer(scope["path"], scope["method"], scope["headers"])
+
+    def published_answer(self, path: str, method: str, headers) -> tuple[int, list, bytes] | None:
+        """A published document's answer, from the request's ASGI headers; None for any other
+        path, or when Flask must answer it."""
+        if path not in PATHS:
             return None  # most requests: no header scan
-        if_none_match = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"), "")
-        answer = self.published.answer(scope["path"], scope["method"], if_none_match)
+        if_none_match = next((v.decode("latin-1") for k, v in headers if k == b"if-none-match"), "")
+        answer = self.published.answer(path, method, if_none_match)
         return None if answer is None else (answer.status_code, answer.asgi_headers, answer.body)
 
     async def _from_lane(self, scope, receive) -> tuple[int, list, bytes]:

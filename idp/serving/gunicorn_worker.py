@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from gunicorn.workers.gasgi import ASGIWorker
 
+from idp.serving import direct_protocol  # gunicorn's own modules only, as this one
+
 
 class FlaskAsgiWorker(ASGIWorker):
     def load_wsgi(self):
@@ -18,3 +20,4 @@ class FlaskAsgiWorker(ASGIWorker):
 
         super().load_wsgi()
         self.asgi = FlaskOnAsgi(self.asgi)
+        direct_protocol.install()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
@@ -14,8 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from gunicorn.asgi import parser, protocol
+from gunicorn.workers import gasgi
 from prometheus_client.parser import text_string_to_metric_families
 
+from idp.serving import direct_protocol
 from idp.serving.asgi_bridge import BODY_LIMIT
 from tests.support.config import TEST_SECRET
 from tests.support.net import free_port
@@ -43,8 +47,10 @@ def _assert_refused_as_too_large(url: str) -> None:
         raise AssertionError("a form over the body limit was accepted")
 
 
-def _start(backend, tmp_path, worker_class: str, workers: int) -> tuple[subprocess.Popen, str]:
-    """`gunicorn -c gunicorn.conf.py wsgi:app` with its access log on, serving /healthz."""
+def _start(
+    backend, tmp_path, worker_class: str, workers: int, access_log: bool = True
+) -> tuple[subprocess.Popen, str]:
+    """`gunicorn -c gunicorn.conf.py wsgi:app` (its access log on unless told), serving /healthz."""
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -65,7 +71,13 @@ def _start(backend, tmp_path, worker_class: str, workers: int) -> tuple[subproce
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         # the access log is off by default; turned on here to see what it would write
-        [str(gunicorn), "-c", "gunicorn.conf.py", "--access-logfile", "-", "wsgi:app"],
+        [
+            str(gunicorn),
+            "-c",
+            "gunicorn.conf.py",
+            *(["--access-logfile", "-"] if access_log else []),
+            "wsgi:app",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -194,3 +206,90 @@ def test_each_worker_freezes_the_loaded_app_out_of_the_collectors_walk():
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert frozen.stdout.strip() == "True"
+
+
+def _exchange(base: str, raw: bytes, answers: int, heads: set[int]) -> list[tuple[bytes, dict, bytes]]:
+    """Send raw bytes on one connection; read `answers` responses, each framed by its
+    Content-Length (none after a HEAD, the `heads`-th requests, or in a 304)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(raw)
+        buffered, answered = b"", []
+        while len(answered) < answers:
+            while b"\r\n\r\n" not in buffered:
+                chunk = connection.recv(65536)
+                assert chunk, f"the connection closed after {len(answered)} answers"
+                buffered += chunk
+            head, buffered = buffered.split(b"\r\n\r\n", 1)
+            status_line, *lines = head.split(b"\r\n")
+            headers = {k.lower(): v for k, _, v in (line.decode().partition(": ") for line in lines)}
+            bodiless = len(answered) in heads or b" 304 " in status_line
+            size = 0 if bodiless else int(headers["content-length"])
+            while len(buffered) < size:
+                buffered += connection.recv(65536)
+            answered.append((status_line, headers, buffered[:size]))
+            buffered = buffered[size:]
+        closed = connection.recv(1) == b"" if answered[-1][1].get("connection") == "close" else None
+    assert closed in (None, True)
+    return answered
+
+
+def test_the_direct_answers_keep_http_framing(app, backend, tmp_path):
+    """Without the access log, the published documents and the protocol lane are written by
+    idp/serving/direct_protocol.py: pipelined, HEAD, 304, a POST body and Connection: close
+    keep their framing on one connection."""
+    process, base = _start(backend, tmp_path, "asgi", workers=1, access_log=False)
+    try:
+        host = base.removeprefix("http://").encode()
+        jwks = _get(base + "/jwks.json")[1]
+        etag = urllib.request.urlopen(base + "/jwks.json", timeout=5).headers["ETag"].encode()
+        form = b"grant_type=refresh_token&refresh_token=nothing"
+        requests = [
+            b"GET /jwks.json HTTP/1.1\r\nHost: " + host,
+            b"HEAD /jwks.json HTTP/1.1\r\nHost: " + host,
+            b"GET /jwks.json HTTP/1.1\r\nHost: " + host + b"\r\nIf-None-Match: " + etag,
+            b"POST /token HTTP/1.1\r\nHost: " + host + b"\r\nContent-Type: application/x-www-form-urlencoded"
+            b"\r\nContent-Length: " + str(len(form)).encode() + b"\r\n\r\n" + form,
+            b"GET /.well-known/openid-configuration HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close",
+        ]
+        raw = b"".join(r if r.endswith(form) else r + b"\r\n\r\n" for r in requests)
+        answered = _exchange(base, raw, len(requests), heads={1})
+        statuses = [status_line.split(b" ")[1] for status_line, _, _ in answered]
+        assert statuses == [b"200", b"200", b"304", b"401", b"200"]
+        assert answered[0][2] == jwks and answered[1][2] == b""
+        assert answered[1][1]["content-length"] == str(len(jwks))
+        assert json.loads(answered[3][2])["error"] == "invalid_client"
+        assert answered[3][1]["cache-control"] == "no-store"
+        assert answered[4][1]["connection"] == "close"
+        assert all(
+            "date" in headers and headers["server"].startswith("gunicorn") for _, headers, _ in answered
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err[-3000:]
+
+
+def test_a_direct_answer_whose_header_would_break_the_framing_is_not_written():
+    class Request:
+        version, method = (1, 1), "GET"
+
+    with pytest.raises(ValueError):
+        direct_protocol.DirectProtocol._response(
+            Request(), 200, [(b"x-smuggled", b"a\r\nSet-Cookie: b")], b"", False
+        )
+    sent = direct_protocol.DirectProtocol._response(Request(), 200, [(b"content-length", b"2")], b"{}", False)
+    assert sent.startswith(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n") and sent.endswith(b"\r\n\r\n{}")
+
+
+def test_gunicorn_still_has_what_the_direct_protocol_leans_on(monkeypatch):
+    for name in ("_get_cached_status_line", "_get_cached_date_header", "_CACHED_SERVER_HEADER"):
+        assert hasattr(protocol, name), name
+    set_in_init = protocol.ASGIProtocol.__init__.__code__.co_names
+    for name in direct_protocol.LEANS_ON:
+        assert hasattr(protocol.ASGIProtocol, name) or name in set_in_init, name
+    assert "ASGIProtocol(self)" in inspect.getsource(gasgi.ASGIWorker._serve)  # looked up at each connection
+    assert "headers_bytes" in parser.CallbackRequest.__slots__  # the ASGI headers, before the scope
+    monkeypatch.setattr(gasgi, "ASGIProtocol", gasgi.ASGIProtocol)  # put back after the test
+    direct_protocol.install()
+    assert gasgi.ASGIProtocol is direct_protocol.DirectProtocol

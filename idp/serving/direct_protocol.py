@@ -1,0 +1,90 @@
+"""gunicorn's ASGI protocol, with this app's own answers written without the ASGI messages.
+
+gunicorn runs each request of its ASGI worker in a task of its own, builds its
+`send` callable, and checks every response header against its grammar as the
+two messages arrive. For what FlaskOnAsgi answers itself (the published
+documents and the protocol lane) none of that is needed: their headers are this
+provider's own, and the answer is whole before a byte is sent. Such a request is
+answered in the connection's coroutine and written in one piece, after one check
+that no header name or value holds a CR, LF or NUL (JWKS: 43 → 37 µs of CPU a
+request, docs/BENCHMARKS.md). Everything else, and every request while gunicorn's
+access log or a pre/post-request hook is on, takes gunicorn's own path unchanged.
+The keep-alive decision stays gunicorn's (`_will_close`), and so does the
+connection's loop: pipelining, max_requests, the keep-alive timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from gunicorn.asgi import protocol as gunicorn_protocol
+from gunicorn.workers import gasgi
+
+# What this class takes from gunicorn besides its public setting names (tests/ops/test_gunicorn.py
+# fails when an upgrade drops one).
+LEANS_ON = (
+    "_serve_http_request",
+    "_build_http_scope",
+    "_will_close",
+    "_safe_write",
+    "_send_error_response",
+    "_pre_request",
+    "_post_request",
+    "_body_receiver",
+)
+
+# A response header value may not end the header early (RFC 9110 5.5): a CR, LF or NUL
+# anywhere in one would let it.
+_BREAKS_A_HEADER = re.compile(rb"[\r\n\0]")
+
+
+class DirectProtocol(gunicorn_protocol.ASGIProtocol):
+    async def _serve_http_request(self, request, sockname, peername):
+        app = self.app
+        if (
+            not app.answers_directly(request.path)
+            or self._pre_request is not None
+            or self._post_request is not None
+            or self.log.access_log_enabled
+        ):
+            return await super()._serve_http_request(request, sockname, peername)
+        try:
+            # a published document needs no scope: its answer is made before the request's
+            answer = app.published_answer(request.path, request.method, request.headers_bytes)
+            if answer is None:
+                scope = self._build_http_scope(request, sockname, peername)
+                answer = await app.answer(scope, self._body_receiver.receive)
+        except asyncio.CancelledError:
+            return False  # the client went away
+        except Exception:  # as gunicorn's own path answers an application's failure
+            self.log.exception("Error in ASGI application")
+            self._send_error_response(500, "Internal Server Error")
+            return False
+        if answer is None:
+            return False  # it went away before its body was whole
+        status, headers, body = answer
+        close = self._will_close(request, False)
+        self._safe_write(self._response(request, status, headers, body, close))  # the client may be gone
+        return not close
+
+    @staticmethod
+    def _response(request, status: int, headers, body: bytes, close: bool) -> bytes:
+        parts = [gunicorn_protocol._get_cached_status_line(request.version, status)]
+        for name, value in headers:
+            parts += (name, b": ", value, b"\r\n")
+        if _BREAKS_A_HEADER.search(b"".join(parts[1::4]) + b"".join(parts[3::4])):  # names, values
+            raise ValueError("a response header would break the framing")
+        parts += (gunicorn_protocol._CACHED_SERVER_HEADER, gunicorn_protocol._get_cached_date_header())
+        if close:
+            parts.append(b"Connection: close\r\n")
+        parts.append(b"\r\n")
+        if request.method != "HEAD" and status not in (204, 304):
+            parts.append(body)
+        return b"".join(parts)
+
+
+def install() -> None:
+    """Serve this worker's connections with DirectProtocol: gunicorn's ASGI worker makes each
+    connection's protocol by its module's name for the class."""
+    gasgi.ASGIProtocol = DirectProtocol
