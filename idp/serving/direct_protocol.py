@@ -87,4 +87,7 @@ class DirectProtocol(gunicorn_protocol.ASGIProtocol):
 def install() -> None:
     """Serve this worker's connections with DirectProtocol: gunicorn's ASGI worker makes each
     connection's protocol by its module's name for the class."""
+    # gunicorn notes whether its C parser is there on the class asked first, but reads the answer
+    # from ASGIProtocol itself: asked first through this subclass, it would parse with Python.
+    gunicorn_protocol.ASGIProtocol._check_h1c_protocol_available()
     gasgi.ASGIProtocol = DirectProtocol

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from gunicorn.asgi import parser, protocol
+from gunicorn.config import Config
 from gunicorn.workers import gasgi
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -293,3 +294,13 @@ def test_gunicorn_still_has_what_the_direct_protocol_leans_on(monkeypatch):
     monkeypatch.setattr(gasgi, "ASGIProtocol", gasgi.ASGIProtocol)  # put back after the test
     direct_protocol.install()
     assert gasgi.ASGIProtocol is direct_protocol.DirectProtocol
+
+
+def test_the_direct_protocol_parses_with_gunicorns_c_parser(monkeypatch):
+    monkeypatch.setattr(gasgi, "ASGIProtocol", gasgi.ASGIProtocol)
+    monkeypatch.setattr(protocol.ASGIProtocol, "_h1c_available", None)  # not yet asked, as in a new worker
+    direct_protocol.install()
+    made = direct_protocol.DirectProtocol.__new__(direct_protocol.DirectProtocol)
+    made.cfg = Config()
+    made._setup_callback_parser()
+    assert type(made._callback_parser).__name__ == "H1CProtocol"
