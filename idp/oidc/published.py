@@ -11,6 +11,7 @@ needs the database), goes to Flask.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -37,8 +38,12 @@ class Answer:
     # and the protocol lane makes a new answer per request.
     def __post_init__(self) -> None:
         object.__setattr__(self, "status_code", int(self.status[:3]))
-        encoded = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers]
-        object.__setattr__(self, "asgi_headers", encoded)
+        object.__setattr__(self, "asgi_headers", [_encoded(name, value) for name, value in self.headers])
+
+
+@functools.lru_cache(maxsize=1024)  # the lane's answers repeat all their headers but two
+def _encoded(name: str, value: str) -> tuple[bytes, bytes]:
+    return name.lower().encode("latin-1"), value.encode("latin-1")
 
 
 class Prepared(NamedTuple):

@@ -16,7 +16,6 @@ connection's loop: pipelining, max_requests, the keep-alive timer.
 from __future__ import annotations
 
 import asyncio
-import re
 
 from gunicorn.asgi import protocol as gunicorn_protocol
 from gunicorn.workers import gasgi
@@ -33,10 +32,6 @@ LEANS_ON = (
     "_post_request",
     "_body_receiver",
 )
-
-# A response header value may not end the header early (RFC 9110 5.5): a CR, LF or NUL
-# anywhere in one would let it.
-_BREAKS_A_HEADER = re.compile(rb"[\r\n\0]")
 
 
 class DirectProtocol(gunicorn_protocol.ASGIProtocol):
@@ -70,18 +65,21 @@ class DirectProtocol(gunicorn_protocol.ASGIProtocol):
 
     @staticmethod
     def _response(request, status: int, headers, body: bytes, close: bool) -> bytes:
-        parts = [gunicorn_protocol._get_cached_status_line(request.version, status)]
-        for name, value in headers:
-            parts += (name, b": ", value, b"\r\n")
-        if _BREAKS_A_HEADER.search(b"".join(parts[1::4]) + b"".join(parts[3::4])):  # names, values
+        fields = b"".join([b"%s: %s\r\n" % field for field in headers])
+        # each field ends in the one CRLF put there: a CR, LF or NUL of a name or value would show
+        count = len(headers)
+        if fields.count(b"\n") != count or fields.count(b"\r") != count or b"\0" in fields:
             raise ValueError("a response header would break the framing")
-        parts += (gunicorn_protocol._CACHED_SERVER_HEADER, gunicorn_protocol._get_cached_date_header())
-        if close:
-            parts.append(b"Connection: close\r\n")
-        parts.append(b"\r\n")
-        if request.method != "HEAD" and status not in (204, 304):
-            parts.append(body)
-        return b"".join(parts)
+        return b"".join(
+            (
+                gunicorn_protocol._get_cached_status_line(request.version, status),
+                fields,
+                gunicorn_protocol._CACHED_SERVER_HEADER,
+                gunicorn_protocol._get_cached_date_header(),
+                b"Connection: close\r\n\r\n" if close else b"\r\n",
+                b"" if request.method == "HEAD" or status in (204, 304) else body,
+            )
+        )
 
 
 def install() -> None:
