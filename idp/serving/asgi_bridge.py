@@ -139,7 +139,7 @@ class FlaskOnAsgi:
 
     async def answer(self, scope, receive) -> tuple[int, list, bytes] | None:
         """The whole answer to an HTTP request; None when the client went away first."""
-        answer = self._published(scope)
+        answer = self.published_answer(scope["path"], scope["method"], scope["headers"])
         if answer is not None:
             return answer
         try:
@@ -148,9 +148,6 @@ class FlaskOnAsgi:
             return await self._from_flask(scope, receive)
         except ClientGone:
             return None
-
-    def _published(self, scope) -> tuple[int, list, bytes] | None:
-        return self.published_answer(scope["path"], scope["method"], scope["headers"])
 
     def published_answer(self, path: str, method: str, headers) -> tuple[int, list, bytes] | None:
         """A published document's answer, from the request's ASGI headers; None for any other

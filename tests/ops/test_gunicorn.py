@@ -281,6 +281,8 @@ def test_a_direct_answer_whose_header_would_break_the_framing_is_not_written():
         )
     sent = direct_protocol.DirectProtocol._response(Request(), 200, [(b"content-length", b"2")], b"{}", False)
     assert sent.startswith(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n") and sent.endswith(b"\r\n\r\n{}")
+    unframed = direct_protocol.DirectProtocol._response(Request(), 200, [(b"x-a", b"b")], b"{}", False)
+    assert b"\r\ncontent-length: 2\r\n" in unframed  # a length is added where the answer has none
 
 
 def test_gunicorn_still_has_what_the_direct_protocol_leans_on(monkeypatch):
