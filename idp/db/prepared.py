@@ -14,7 +14,6 @@ idp/db/loop_connections.py); compiling and the processing of values stay here.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, Executable, exc
@@ -73,12 +72,13 @@ class Prepared:
         run_compiled = getattr(engine, "run_compiled", None)
         try:
             if run_compiled is None:
-                with _held(engine) as connection:
-                    found = connection.run_compiled(compiled.sql, values, fetch)
+                found = _on_pool(engine, compiled.sql, values, fetch)
             else:
                 found = run_compiled(compiled.sql, values, fetch)
         except engine.dialect.loaded_dbapi.Error as error:
-            raise _wrapped(engine.dialect, compiled.sql, params, error) from error
+            raise exc.DBAPIError.instance(
+                compiled.sql, params, error, engine.dialect.loaded_dbapi.Error
+            ) from error
         if not fetch or found is None:
             return found
         row = dict(zip(compiled.names, found, strict=True))
@@ -95,52 +95,35 @@ class Prepared:
         return self._execute(engine, params, fetch=False)
 
 
-def _wrapped(dialect, sql: str, params, error: Exception) -> exc.DBAPIError:
-    return exc.DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error)
-
-
-class _Connection:
-    """A pooled DBAPI connection as `Prepared` runs statements on it."""
-
-    def __init__(self, dialect, connection) -> None:
-        self.dialect = dialect
-        self._connection = connection
-        self._psycopg = dialect.driver == "psycopg"
-
-    def run_compiled(self, sql: str, values, fetch: bool):
-        cursor = self._connection.driver_connection.cursor()  # not the pool's proxy of it
+def _on_pool(engine: Engine, sql: str, values, fetch: bool):
+    """One statement on a pooled connection: psycopg commits it by itself (autocommit); SQLite's
+    driver has no such mode here, so its statement's implicit transaction is committed after it."""
+    connection = engine.raw_connection()  # a failure to connect comes wrapped already
+    dialect, driver = engine.dialect, connection.driver_connection
+    psycopg = dialect.driver == "psycopg"
+    try:
+        if psycopg:
+            driver.autocommit = True
+        cursor = driver.cursor()  # the driver's own, not the pool's proxy of it
         try:
-            if self._psycopg:
+            if psycopg:
                 cursor.execute(sql, values, prepare=True)
             else:
                 cursor.execute(sql, values)
-            return next(iter(cursor.fetchall()), None) if fetch else cursor.rowcount
+            found = next(iter(cursor.fetchall()), None) if fetch else cursor.rowcount
         finally:
             cursor.close()
-
-
-@contextmanager
-def _held(engine: Engine):
-    """A pooled connection for one statement: psycopg commits it by itself (autocommit); SQLite's
-    driver has no such mode here, so its statement's implicit transaction is committed at the end."""
-    connection = engine.raw_connection()  # a failure to connect comes wrapped already
-    dialect, driver = engine.dialect, connection.driver_connection
-    own_autocommit = dialect.driver == "psycopg"
-    try:
-        if own_autocommit:
-            driver.autocommit = True
-        yield _Connection(dialect, connection)
-        if not own_autocommit:
+        if not psycopg:
             connection.commit()
-    except BaseException as error:
-        raw = error.orig if isinstance(error, exc.DBAPIError) else error
+        return found
+    except dialect.loaded_dbapi.Error as error:
         # As SQLAlchemy itself would: a dead connection leaves the pool.
-        if isinstance(raw, dialect.loaded_dbapi.Error) and dialect.is_disconnect(raw, driver, None):
+        if dialect.is_disconnect(error, driver, None):
             connection.invalidate()
-        elif not own_autocommit:
+        elif not psycopg:
             connection.rollback()
         raise
     finally:
-        if own_autocommit and not driver.closed:
+        if psycopg and not driver.closed:
             driver.autocommit = False
         connection.close()
