@@ -1,8 +1,8 @@
 """`python -m bench.run [--smoke]`: lk-idp and panva's oidc-provider, same run, same machine.
 
-Each server in turn is pinned to core 0 (`taskset`), wrk and this harness to
-core 1; every scenario runs for a fixed time at fixed concurrency; one table
-is printed at the end. Exit status is non-zero only when the harness itself
+Both servers are pinned to core 0 (`taskset`), wrk and this harness to core 1;
+each scenario runs on one server and then on the other, for a fixed time at
+fixed concurrency; one table is printed at the end. Exit status is non-zero only when the harness itself
 broke (a server would not start, a preparation step failed), never because a
 figure is poor.
 """
@@ -144,55 +144,68 @@ def prepare(target, args, scenarios: list[str], workdir: Path) -> tuple[str, dic
     return seeds[0]["access_token"], feeds
 
 
-def measure_target(target, args, scenarios, wrk, cores, workdir: Path) -> dict[str, dict]:
-    server_cpu, load_cpu = cores
-    results: dict[str, dict] = {}
+def measure_pair(targets, args, scenarios, wrk, cores) -> dict[str, dict[str, dict]]:
+    """Each scenario on every target in turn, all of them up at once. A shared machine's speed
+    drifts over minutes (the RS256 signature took 726 to 865 µs in three runs of one hour), so
+    a ratio compares the servers a few seconds apart, not one server's whole run against the
+    other's."""
+    results: dict[str, dict[str, dict]] = {target.name: {} for target in targets}
+    started = []
     try:
-        target.start()
-        print(f"{target.name} ({target.storage}) on {target.base_url}", flush=True)
-        access_token, feeds = prepare(target, args, scenarios, target.workdir)
-        loads = loads_for(target, access_token, feeds)
+        loads = {}
+        for target in targets:
+            started.append(target)
+            target.start()
+            print(f"{target.name} ({target.storage}) on {target.base_url}", flush=True)
+            access_token, feeds = prepare(target, args, scenarios, target.workdir)
+            loads[target.name] = loads_for(target, access_token, feeds)
         for scenario in scenarios:
-            load = loads.get(scenario)
-            if load is None:
-                continue
-            if scenario in STATIC and args.warmup > 0:
-                loadgen.run(
-                    wrk, target.base_url, load, args.warmup, args.connections, args.wrk_threads, load_cpu
-                )
-            floor_now = None
-            if scenario == "signin":
-                # The floor is measured on the server's core right before its sign-ins, so that
-                # both see the same machine (a shared machine's load drifts within a run).
-                floor_now = floor.measure(args.floor_seconds, server_cpu, str(ROOT))
-            profiler = _start_profile(target, scenario, args, workdir)
-            # A sign-in takes a whole argon2id hash: give even the smoke run time for a few.
-            seconds = max(args.seconds, 3.0) if scenario == "signin" else args.seconds
-            with Sampler(target.pid) as sampled:
-                measured = loadgen.run(
-                    wrk, target.base_url, load, seconds, args.connections, args.wrk_threads, load_cpu
-                )
-            if profiler:
-                _finish_profile(profiler)
-            if not target.started.alive():
-                raise RuntimeError(f"{target.name} died during {scenario}:\n{target.started.log_tail()}")
-            results[scenario] = {
-                **asdict(measured),
-                "rps": measured.rps,
-                "rss_mb": sampled.peak / 2**20,
-                "cpu": sampled.cpu_share,
-            }
-            if floor_now:
-                results[scenario]["floor"] = floor_now
-            print(f"  {report.line(scenario, results[scenario])}", flush=True)
-            time.sleep(0.3)
+            for target in targets:
+                load = loads[target.name].get(scenario)
+                if load is not None:
+                    measured = measure_scenario(target, scenario, load, args, wrk, cores)
+                    results[target.name][scenario] = measured
+                    print(f"  {target.name:<13} {report.line(scenario, measured)}", flush=True)
+                    time.sleep(0.3)
     finally:
-        target.stop()
-        target.cleanup()
+        for target in started:
+            target.stop()
+            target.cleanup()
     return results
 
 
-def _start_profile(target, scenario, args, workdir: Path):
+def measure_scenario(target, scenario: str, load, args, wrk, cores) -> dict:
+    server_cpu, load_cpu = cores
+    if scenario in STATIC and args.warmup > 0:
+        loadgen.run(wrk, target.base_url, load, args.warmup, args.connections, args.wrk_threads, load_cpu)
+    floor_now = None
+    if scenario == "signin":
+        # The floor is measured on the server's core right before its sign-ins, so that
+        # both see the same machine (a shared machine's load drifts within a run).
+        floor_now = floor.measure(args.floor_seconds, server_cpu, str(ROOT))
+    profiler = _start_profile(target, scenario, args)
+    # A sign-in takes a whole argon2id hash: give even the smoke run time for a few.
+    seconds = max(args.seconds, 3.0) if scenario == "signin" else args.seconds
+    with Sampler(target.pid) as sampled:
+        measured = loadgen.run(
+            wrk, target.base_url, load, seconds, args.connections, args.wrk_threads, load_cpu
+        )
+    if profiler:
+        _finish_profile(profiler)
+    if not target.started.alive():
+        raise RuntimeError(f"{target.name} died during {scenario}:\n{target.started.log_tail()}")
+    result = {
+        **asdict(measured),
+        "rps": measured.rps,
+        "rss_mb": sampled.peak / 2**20,
+        "cpu": sampled.cpu_share,
+    }
+    if floor_now:
+        result["floor"] = floor_now
+    return result
+
+
+def _start_profile(target, scenario, args):
     if args.profile != scenario or target.name != "lk-idp":
         return None
     import subprocess
@@ -257,10 +270,7 @@ def main(argv=None) -> int:
                 targets.append(LkIdp(pair, workdir, model, cores[0]))
             if "oidc-provider" in servers:
                 targets.append(Peer(pair, peer_dir, workdir, cores[0]))
-            for target in targets:
-                results.setdefault(pair, {})[target.name] = measure_target(
-                    target, args, scenarios, wrk, cores, workdir
-                )
+            results[pair] = measure_pair(targets, args, scenarios, wrk, cores)
         meta = {
             "machine": report.machine(),
             "python": platform.python_version(),
