@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "scenario.lua"
@@ -45,6 +45,7 @@ class Measured:
     p99_ms: float
     errors: int
     exhausted: bool
+    tail: list = field(default_factory=list)  # [percentile, ms] pairs of the upper tail
 
     @property
     def rps(self) -> float:
@@ -90,5 +91,21 @@ def run(
                 p99_ms=data["p99_us"] / 1000,
                 errors=data["bad_status"] + data["socket_errors"],
                 exhausted=data["exhausted_threads"] > 0,
+                tail=[[percentile, us / 1000] for percentile, us in data.get("tail", [])],
             )
     raise RuntimeError(f"wrk gave no result (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+def merged_percentile(parts: list[tuple[int, list]], percentile: float) -> float:
+    """The `percentile` of slices' latencies together, from each slice's request count and
+    upper tail ([percentile, ms] pairs): the lowest latency at or under which that share of
+    all requests is known to lie (never below the true figure, as each slice's share under a
+    latency is read at the tail's next lower point)."""
+    total = sum(count for count, _ in parts)
+    for candidate in sorted({ms for _, tail in parts for _, ms in tail}):
+        under = sum(
+            count * max((p for p, ms in tail if ms <= candidate), default=0.0) for count, tail in parts
+        )
+        if under >= percentile * total:
+            return candidate
+    return max((ms for _, tail in parts for _, ms in tail), default=0.0)

@@ -65,6 +65,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=1500,
         help="authorization codes prepared per measured second (a thread stops early if its codes run out)",
     )
+    parser.add_argument(
+        "--slices",
+        type=int,
+        default=5,
+        help="each scenario's time in this many slices, the servers taking turns (default 5)",
+    )
     parser.add_argument("--floor-seconds", type=float, default=5.0)
     parser.add_argument("--peer-version", default="9")
     parser.add_argument("--profile", default="", help="py-spy profile of lk-idp during this scenario")
@@ -76,7 +82,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--render", default="", help="only print the table of a --json file, measure nothing")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.seconds, args.warmup, args.floor_seconds = 1.0, 0.0, 1.0
+        args.seconds, args.warmup, args.floor_seconds, args.slices = 1.0, 0.0, 1.0, 1
+    args.slices = max(1, min(args.slices, int(args.seconds)))  # wrk runs whole seconds
     return args
 
 
@@ -92,6 +99,7 @@ def pin_cores() -> tuple[int | None, int | None]:
 
 
 def loads_for(target, access_token: str, feeds: dict[str, Path]) -> dict[str, loadgen.Load]:
+    """One slice's loads: its own codes and refresh tokens (`feeds`)."""
     d = target.rp.discovery
     form = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": target.rp.basic}
     loads = {
@@ -128,15 +136,25 @@ def loads_for(target, access_token: str, feeds: dict[str, Path]) -> dict[str, lo
     return loads
 
 
-def prepare(target, args, scenarios: list[str], workdir: Path) -> tuple[str, dict[str, Path]]:
-    """Codes through the real authorization endpoint; refresh tokens and one access token from them."""
+def prepare(target, args, scenarios: list[str], workdir: Path) -> tuple[str, list[dict[str, Path]]]:
+    """Codes through the real authorization endpoint; refresh tokens and one access token from
+    them. Each slice has codes and refresh tokens of its own: a slice's last answers are lost
+    when wrk stops, and a chain of rotations cannot go on from them."""
     started = time.monotonic()
     session = target.signed_in_session()
-    seeds = target.rp.token_sets(target.rp.codes(session, max(4 * args.connections, 16)))
-    feeds = {"code": workdir / "codes.txt", "refresh": workdir / "refresh.txt"}
-    feeds["refresh"].write_text("\n".join(s["refresh_token"] for s in seeds[1:]) + "\n")
+    per_slice = max(2 * args.connections, 16)
+    seeds = target.rp.token_sets(target.rp.codes(session, 1 + args.slices * per_slice))
     n_codes = math.ceil(args.seconds * args.codes_per_second) if "code" in scenarios else 0
-    feeds["code"].write_text("\n".join(target.rp.codes(session, n_codes)) + "\n" if n_codes else "\n")
+    codes = target.rp.codes(session, n_codes) if n_codes else []
+    per_slice_codes = math.ceil(n_codes / args.slices)
+    feeds = []
+    for i in range(args.slices):
+        slice_feeds = {"code": workdir / f"codes-{i}.txt", "refresh": workdir / f"refresh-{i}.txt"}
+        refresh = seeds[1 + i * per_slice : 1 + (i + 1) * per_slice]
+        slice_feeds["refresh"].write_text("\n".join(s["refresh_token"] for s in refresh) + "\n")
+        slice_codes = codes[i * per_slice_codes : (i + 1) * per_slice_codes]
+        slice_feeds["code"].write_text("\n".join(slice_codes) + "\n" if slice_codes else "\n")
+        feeds.append(slice_feeds)
     print(
         f"  prepared {n_codes} codes and {len(seeds)} token sets in {time.monotonic() - started:.1f} s",
         flush=True,
@@ -145,10 +163,11 @@ def prepare(target, args, scenarios: list[str], workdir: Path) -> tuple[str, dic
 
 
 def measure_pair(targets, args, scenarios, wrk, cores) -> dict[str, dict[str, dict]]:
-    """Each scenario on every target in turn, all of them up at once. A shared machine's speed
-    drifts over minutes (the RS256 signature took 726 to 865 µs in three runs of one hour), so
-    a ratio compares the servers a few seconds apart, not one server's whole run against the
-    other's."""
+    """Each scenario in slices, the servers taking turns (A B, B A, A B, …), all of them up at
+    once. A shared machine's speed drifts within minutes (the RS256 signature took 703 to 865 µs
+    in four runs of one hour, and one loop of Python code 8 to 14 µs ten minutes apart), so a
+    ratio compares the servers over the same stretch of time, not one server's whole run
+    against the other's."""
     results: dict[str, dict[str, dict]] = {target.name: {} for target in targets}
     started = []
     try:
@@ -158,15 +177,24 @@ def measure_pair(targets, args, scenarios, wrk, cores) -> dict[str, dict[str, di
             target.start()
             print(f"{target.name} ({target.storage}) on {target.base_url}", flush=True)
             access_token, feeds = prepare(target, args, scenarios, target.workdir)
-            loads[target.name] = loads_for(target, access_token, feeds)
+            loads[target.name] = [loads_for(target, access_token, slice_feeds) for slice_feeds in feeds]
         for scenario in scenarios:
-            for target in targets:
-                load = loads[target.name].get(scenario)
-                if load is not None:
-                    measured = measure_scenario(target, scenario, load, args, wrk, cores)
-                    results[target.name][scenario] = measured
-                    print(f"  {target.name:<13} {report.line(scenario, measured)}", flush=True)
+            taking_part = [target for target in targets if scenario in loads[target.name][0]]
+            slices = 1 if scenario == "signin" else args.slices
+            parts: dict[str, list[dict]] = {target.name: [] for target in taking_part}
+            for i in range(slices):
+                for target in taking_part if i % 2 == 0 else reversed(taking_part):
+                    load = loads[target.name][i][scenario]
+                    first = i == 0
+                    parts[target.name].append(
+                        measure_scenario(target, scenario, load, args, wrk, cores, first)
+                    )
                     time.sleep(0.3)
+            for target in taking_part:
+                results[target.name][scenario] = combined(parts[target.name])
+                print(
+                    f"  {target.name:<13} {report.line(scenario, results[target.name][scenario])}", flush=True
+                )
     finally:
         for target in started:
             target.stop()
@@ -174,18 +202,43 @@ def measure_pair(targets, args, scenarios, wrk, cores) -> dict[str, dict[str, di
     return results
 
 
-def measure_scenario(target, scenario: str, load, args, wrk, cores) -> dict:
+def combined(parts: list[dict]) -> dict:
+    """One scenario's slices as one measurement: rates over the summed time, the p50 weighted by
+    requests, the p99 of all their requests (merged from each slice's upper tail), the peak RSS."""
+    seconds = sum(part["seconds"] for part in parts)
+    requests = sum(part["requests"] for part in parts)
+    result = {
+        **parts[0],
+        "requests": requests,
+        "seconds": seconds,
+        "errors": sum(part["errors"] for part in parts),
+        "exhausted": any(part["exhausted"] for part in parts),
+        "p50_ms": sum(part["p50_ms"] * part["requests"] for part in parts) / requests if requests else 0.0,
+        "p99_ms": loadgen.merged_percentile([(part["requests"], part["tail"]) for part in parts], 99.0)
+        if all(part["tail"] for part in parts)
+        else max(part["p99_ms"] for part in parts),
+        "rss_mb": max(part["rss_mb"] for part in parts),
+        "cpu": sum(part["cpu"] * part["seconds"] for part in parts) / seconds if seconds else 0.0,
+        "slices": len(parts),
+    }
+    result["rps"] = max(requests - result["errors"], 0) / seconds if seconds else 0.0
+    return result
+
+
+def measure_scenario(target, scenario: str, load, args, wrk, cores, first: bool = True) -> dict:
+    """One slice of a scenario on one server (the first warms a static scenario up, and is
+    the one profiled)."""
     server_cpu, load_cpu = cores
-    if scenario in STATIC and args.warmup > 0:
+    if first and scenario in STATIC and args.warmup > 0:
         loadgen.run(wrk, target.base_url, load, args.warmup, args.connections, args.wrk_threads, load_cpu)
     floor_now = None
     if scenario == "signin":
         # The floor is measured on the server's core right before its sign-ins, so that
         # both see the same machine (a shared machine's load drifts within a run).
         floor_now = floor.measure(args.floor_seconds, server_cpu, str(ROOT))
-    profiler = _start_profile(target, scenario, args)
     # A sign-in takes a whole argon2id hash: give even the smoke run time for a few.
-    seconds = max(args.seconds, 3.0) if scenario == "signin" else args.seconds
+    seconds = max(args.seconds, 3.0) if scenario == "signin" else args.seconds / args.slices
+    profiler = _start_profile(target, scenario, args, seconds) if first else None
     with Sampler(target.pid) as sampled:
         measured = loadgen.run(
             wrk, target.base_url, load, seconds, args.connections, args.wrk_threads, load_cpu
@@ -205,7 +258,7 @@ def measure_scenario(target, scenario: str, load, args, wrk, cores) -> dict:
     return result
 
 
-def _start_profile(target, scenario, args):
+def _start_profile(target, scenario, args, seconds: float):
     if args.profile != scenario or target.name != "lk-idp":
         return None
     import subprocess
@@ -217,7 +270,7 @@ def _start_profile(target, scenario, args):
     out = Path(tempfile.gettempdir()) / f"lk-idp-profile-{target.storage}-{scenario}.txt"
     argv = [
         pyspy, "record", "--format", "raw", "--subprocesses", "--nonblocking",
-        "-r", "200", "-d", str(int(args.seconds) + 1), "-o", str(out), "-p", str(target.pid),
+        "-r", "200", "-d", str(int(seconds) + 1), "-o", str(out), "-p", str(target.pid),
     ]  # fmt: skip
     if args.profile_cpu:
         argv.insert(2, "--gil")

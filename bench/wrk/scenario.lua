@@ -106,9 +106,15 @@ function done(summary, latency, requests)
     duration = math.max(duration, active)
   end
   local e = summary.errors
+  -- the upper tail as [percentile, µs] pairs, so that slices of one scenario merge their p99
+  local tail = {}
+  for _, p in ipairs({90, 95, 97, 98, 98.5, 98.75, 99, 99.25, 99.5, 99.75, 99.9}) do
+    table.insert(tail, string.format("[%g,%d]", p, latency:percentile(p)))
+  end
+  table.insert(tail, string.format("[100,%d]", latency.max))  -- wrk's percentile(100) is 0
   io.write(string.format(
     'BENCH_RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,' ..
-    '"bad_status":%d,"socket_errors":%d,"exhausted_threads":%d}\n',
+    '"bad_status":%d,"socket_errors":%d,"exhausted_threads":%d,"tail":[%s]}\n',
     summary.requests, duration, latency:percentile(50), latency:percentile(99),
-    bad_total, e.connect + e.read + e.write + e.timeout, exhausted_total))
+    bad_total, e.connect + e.read + e.write + e.timeout, exhausted_total, table.concat(tail, ",")))
 end

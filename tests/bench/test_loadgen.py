@@ -105,3 +105,31 @@ def test_unexpected_statuses_count_as_errors(wrk, recorder, tmp_path):
 
     assert measured.errors == measured.requests - 1
     assert measured.rps == pytest.approx(1 / measured.seconds)
+
+
+def test_a_run_reports_its_upper_tail(wrk, recorder, tmp_path):
+    url, _ = recorder
+    feed = tmp_path / "refresh.txt"
+    feed.write_text("\n".join(f"tail-seed-{i}" for i in range(8)) + "\n")
+    load = loadgen.Load("POST", "/token", 200, {"Content-Type": "application/x-www-form-urlencoded"},
+                        "refresh_token={item}", "chain", feed)  # fmt: skip
+
+    measured = loadgen.run(wrk, url, load, seconds=1, connections=2, threads=1, cpu=None)
+
+    percentiles = [p for p, _ in measured.tail]
+    assert 99 in percentiles and percentiles[-1] == 100
+    assert [ms for _, ms in measured.tail] == sorted(ms for _, ms in measured.tail)
+    assert loadgen.merged_percentile([(measured.requests, measured.tail)], 99.0) == pytest.approx(
+        measured.p99_ms, abs=0.001
+    )
+
+
+def test_slices_merge_into_the_p99_of_all_their_requests():
+    calm = [[90, 1.0], [99, 2.0], [100, 3.0]]
+    stormy = [[90, 10.0], [99, 40.0], [100, 60.0]]
+    # 99 % of 1 000 requests: the calm slice's 900 all lie under 3 ms, so 90 of the stormy
+    # slice's 100 must too, and only its 90th percentile (10 ms) is known to hold them
+    assert loadgen.merged_percentile([(900, calm), (100, stormy)], 99.0) == 10.0
+    assert loadgen.merged_percentile([(500, calm), (500, calm)], 99.0) == 2.0
+    # half and half: the stormy half's own p99 is needed
+    assert loadgen.merged_percentile([(500, calm), (500, stormy)], 99.0) == 40.0
