@@ -13,6 +13,7 @@ DELETE, which the ORM's flush does not see) must call `changed()` themselves.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -33,6 +34,7 @@ STORE_PREFIX = "acct:"
 ENTRY_TTL = 300
 STALE_TTL = 30  # longer than any gap between a reader's SELECT and its fill
 STALE = "stale"
+DECODED_KEPT = 1024  # decoded entries remembered (a few MB at most)
 _PENDING = "idp_changed_accounts"
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,10 @@ def _encode(view: AccountView) -> str:
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
+# Userinfo decodes an entry per request, and most are the same few accounts' entries again.
+# A view is frozen and made from its entry alone, so equal entries share one; an account's
+# change writes a new entry, which is a new key here.
+@functools.lru_cache(maxsize=DECODED_KEPT)
 def _decode(raw: str) -> AccountView:
     values = json.loads(raw)  # the columns, then the extras
     if len(values) != len(_COLUMNS) + 1:

@@ -38,12 +38,13 @@ class Answer:
     # and the protocol lane makes a new answer per request.
     def __post_init__(self) -> None:
         object.__setattr__(self, "status_code", int(self.status[:3]))
-        object.__setattr__(self, "asgi_headers", [_encoded(name, value) for name, value in self.headers])
+        encoded = [(_encoded_name(name), value.encode("latin-1")) for name, value in self.headers]
+        object.__setattr__(self, "asgi_headers", encoded)
 
 
-@functools.lru_cache(maxsize=1024)  # the lane's answers repeat all their headers but two
-def _encoded(name: str, value: str) -> tuple[bytes, bytes]:
-    return name.lower().encode("latin-1"), value.encode("latin-1")
+@functools.lru_cache(maxsize=256)  # by name only: a lane answer's request id is new every time
+def _encoded_name(name: str) -> bytes:
+    return name.lower().encode("latin-1")
 
 
 class Prepared(NamedTuple):
