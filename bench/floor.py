@@ -60,6 +60,12 @@ def measure(seconds: float, cpu: int | None, cwd: str) -> dict:
     return _probe(_PROBE, seconds, cpu, cwd, "argon2id")
 
 
+def around(before: dict, after: dict) -> dict:
+    """One floor of two measurements taken either side of a run: their mean rate."""
+    per_second = (before["per_second"] + after["per_second"]) / 2
+    return {**before, "per_second": per_second, "ms": 1000 / per_second, "measured": [before, after]}
+
+
 def measure_rs256(seconds: float, cpu: int | None, cwd: str) -> dict:
     """CPU µs of one RS256 signature on `cpu`."""
     return _probe(_RS256_PROBE, seconds, cpu, cwd, "RS256")

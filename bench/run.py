@@ -231,11 +231,11 @@ def measure_scenario(target, scenario: str, load, args, wrk, cores, first: bool 
     server_cpu, load_cpu = cores
     if first and scenario in STATIC and args.warmup > 0:
         loadgen.run(wrk, target.base_url, load, args.warmup, args.connections, args.wrk_threads, load_cpu)
-    floor_now = None
+    floor_before = None
     if scenario == "signin":
-        # The floor is measured on the server's core right before its sign-ins, so that
-        # both see the same machine (a shared machine's load drifts within a run).
-        floor_now = floor.measure(args.floor_seconds, server_cpu, str(ROOT))
+        # The floor is measured on the server's core right before and right after its sign-ins,
+        # so that both see the same machine (a shared machine's load drifts within a run).
+        floor_before = floor.measure(args.floor_seconds, server_cpu, str(ROOT))
     # A sign-in takes a whole argon2id hash: give even the smoke run time for a few.
     seconds = max(args.seconds, 3.0) if scenario == "signin" else args.seconds / args.slices
     profiler = _start_profile(target, scenario, args, seconds) if first else None
@@ -253,8 +253,8 @@ def measure_scenario(target, scenario: str, load, args, wrk, cores, first: bool 
         "rss_mb": sampled.peak / 2**20,
         "cpu": sampled.cpu_share,
     }
-    if floor_now:
-        result["floor"] = floor_now
+    if floor_before:
+        result["floor"] = floor.around(floor_before, floor.measure(args.floor_seconds, server_cpu, str(ROOT)))
     return result
 
 

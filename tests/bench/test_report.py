@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import report
+from bench import floor, report
 
 
 def result(rps, p99=10.0, errors=0):
@@ -82,3 +82,14 @@ def test_the_bars_are_the_issues_introspection_at_parity_refresh_at_four_fifths(
     rows = {row[1]: row for row in report.rows(results, None)}
     assert rows["introspection"][15] == "below 1.0×"
     assert rows["refresh (rotation)"][15] == "ok"
+
+
+def test_the_floor_around_a_run_is_the_mean_rate_of_its_two_measurements():
+    before = {"per_second": 5.0, "ms": 200.0, "time_cost": 3, "memory_cost": 65536, "parallelism": 1}
+    after = {**before, "per_second": 4.0, "ms": 250.0}
+
+    around = floor.around(before, after)
+
+    assert around["per_second"] == 4.5
+    assert around["ms"] == 1000 / 4.5
+    assert around["time_cost"] == 3 and around["measured"] == [before, after]
