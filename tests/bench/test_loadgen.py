@@ -61,13 +61,18 @@ def wrk():
     return loadgen.ensure_wrk()
 
 
+def token_load(tmp_path, items: list[str], body: str, mode: str) -> loadgen.Load:
+    """POSTs to /token with `body`'s {item} taken from a feed of `items`."""
+    feed = tmp_path / "feed.txt"
+    feed.write_text("\n".join(items) + "\n")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    return loadgen.Load("POST", "/token", 200, form, body, mode, feed)
+
+
 def test_each_code_is_sent_once_and_the_run_stops_when_they_run_out(wrk, recorder, tmp_path):
     url, seen = recorder
-    feed = tmp_path / "codes.txt"
     codes = [f"code-{i}" for i in range(200)]
-    feed.write_text("\n".join(codes) + "\n")
-    load = loadgen.Load("POST", "/token", 200, {"Content-Type": "application/x-www-form-urlencoded"},
-                        "grant_type=authorization_code&code={item}", "feed", feed)  # fmt: skip
+    load = token_load(tmp_path, codes, "grant_type=authorization_code&code={item}", "feed")
 
     measured = loadgen.run(wrk, url, load, seconds=5, connections=4, threads=2, cpu=None)
 
@@ -81,10 +86,8 @@ def test_each_code_is_sent_once_and_the_run_stops_when_they_run_out(wrk, recorde
 
 def test_refresh_chain_uses_each_rotated_token_once(wrk, recorder, tmp_path):
     url, seen = recorder
-    feed = tmp_path / "refresh.txt"
-    feed.write_text("\n".join(f"seed-{i}" for i in range(16)) + "\n")
-    load = loadgen.Load("POST", "/token", 200, {"Content-Type": "application/x-www-form-urlencoded"},
-                        "grant_type=refresh_token&refresh_token={item}", "chain", feed)  # fmt: skip
+    seeds = [f"seed-{i}" for i in range(16)]
+    load = token_load(tmp_path, seeds, "grant_type=refresh_token&refresh_token={item}", "chain")
 
     measured = loadgen.run(wrk, url, load, seconds=1, connections=4, threads=2, cpu=None)
 
@@ -96,10 +99,7 @@ def test_refresh_chain_uses_each_rotated_token_once(wrk, recorder, tmp_path):
 
 def test_unexpected_statuses_count_as_errors(wrk, recorder, tmp_path):
     url, _ = recorder
-    feed = tmp_path / "codes.txt"
-    feed.write_text("same\n" * 50)
-    load = loadgen.Load("POST", "/token", 200, {"Content-Type": "application/x-www-form-urlencoded"},
-                        "code={item}", "feed", feed)  # fmt: skip
+    load = token_load(tmp_path, ["same"] * 50, "code={item}", "feed")
 
     measured = loadgen.run(wrk, url, load, seconds=2, connections=2, threads=1, cpu=None)
 
@@ -109,10 +109,7 @@ def test_unexpected_statuses_count_as_errors(wrk, recorder, tmp_path):
 
 def test_a_run_reports_its_upper_tail(wrk, recorder, tmp_path):
     url, _ = recorder
-    feed = tmp_path / "refresh.txt"
-    feed.write_text("\n".join(f"tail-seed-{i}" for i in range(8)) + "\n")
-    load = loadgen.Load("POST", "/token", 200, {"Content-Type": "application/x-www-form-urlencoded"},
-                        "refresh_token={item}", "chain", feed)  # fmt: skip
+    load = token_load(tmp_path, [f"tail-seed-{i}" for i in range(8)], "refresh_token={item}", "chain")
 
     measured = loadgen.run(wrk, url, load, seconds=1, connections=2, threads=1, cpu=None)
 
