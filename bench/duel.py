@@ -35,11 +35,11 @@ DUEL_SCENARIOS = ("userinfo", "introspection", "jwks", "discovery", "code", "ref
 
 def hold(pair: str, ready: Path, scenarios: list[str], seconds: float) -> None:
     """Start and prepare lk-idp of this tree, describe it in `ready`, serve until `ready`.stop."""
-    args = parse_args(["--scenarios", ",".join(scenarios), "--seconds", str(seconds)])
+    args = parse_args(["--scenarios", ",".join(scenarios), "--seconds", str(seconds), "--slices", "1"])
     target = LkIdp(pair, Path(tempfile.mkdtemp(prefix="lk-idp-duel-")), WorkerModel(), pin_cores()[0])
     target.start()
     try:
-        access_token, feeds = prepare(target, args, scenarios, target.workdir)
+        access_token, (feeds,) = prepare(target, args, scenarios, target.workdir)  # one slice
         loads = {
             name: {**asdict(load), "feed": str(load.feed) if load.feed else None}
             for name, load in loads_for(target, access_token, feeds).items()
