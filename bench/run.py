@@ -1,10 +1,10 @@
 """`python -m bench.run [--smoke]`: lk-idp and panva's oidc-provider, same run, same machine.
 
 Both servers are pinned to core 0 (`taskset`), wrk and this harness to core 1;
-each scenario runs on one server and then on the other, for a fixed time at
-fixed concurrency; one table is printed at the end. Exit status is non-zero only when the harness itself
-broke (a server would not start, a preparation step failed), never because a
-figure is poor.
+each scenario runs for a fixed time at fixed concurrency, in slices with the
+servers taking turns; one table is printed at the end. Exit status is non-zero
+only when the harness itself broke (a server would not start, a preparation step
+failed), never because a figure is poor.
 """
 
 from __future__ import annotations
@@ -73,7 +73,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--floor-seconds", type=float, default=5.0)
     parser.add_argument("--peer-version", default="9")
-    parser.add_argument("--profile", default="", help="py-spy profile of lk-idp during this scenario")
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="py-spy profile of lk-idp during this scenario (its first slice; --slices 1: all of it)",
+    )
     parser.add_argument(
         "--profile-cpu", action="store_true", help="sample only threads holding the GIL (CPU, not wall time)"
     )
@@ -221,6 +225,7 @@ def combined(parts: list[dict]) -> dict:
         "cpu": sum(part["cpu"] * part["seconds"] for part in parts) / seconds if seconds else 0.0,
         "slices": len(parts),
     }
+    del result["tail"]  # the first slice's: the merged p99 stands for all of them
     result["rps"] = max(requests - result["errors"], 0) / seconds if seconds else 0.0
     return result
 

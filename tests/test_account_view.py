@@ -28,6 +28,18 @@ def test_a_read_fills_the_store_and_the_next_read_needs_no_database(app, account
     assert again.phone_verified_at.tzinfo is not None
 
 
+def test_reads_of_one_entry_share_a_view_and_a_changed_entry_gets_its_own(app, account):
+    with app.app_context():
+        account_view.load(account["id"])  # fills the store
+        first, again = account_view.load(account["id"]), account_view.load(account["id"])
+        _cached_then_renamed(account["id"])
+        db.session.commit()
+        changed = account_view.load(account["id"])
+        after = account_view.load(account["id"])
+    assert again is first  # decoded once
+    assert changed.given_name == after.given_name == "Анна" and after is not first
+
+
 def _cached_then_renamed(account_id: int) -> None:
     """Fill the store's copy, then change the row through the ORM, not yet committed."""
     account_view.load(account_id)
