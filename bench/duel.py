@@ -35,7 +35,18 @@ DUEL_SCENARIOS = ("userinfo", "introspection", "jwks", "discovery", "code", "ref
 
 def hold(pair: str, ready: Path, scenarios: list[str], seconds: float) -> None:
     """Start and prepare lk-idp of this tree, describe it in `ready`, serve until `ready`.stop."""
-    args = parse_args(["--scenarios", ",".join(scenarios), "--seconds", str(seconds), "--slices", "1"])
+    args = parse_args(
+        [
+            "--scenarios",
+            ",".join(scenarios),
+            "--seconds",
+            str(seconds),
+            "--slices",
+            "1",
+            "--slice-warmup",
+            "0",
+        ]
+    )
     target = LkIdp(pair, Path(tempfile.mkdtemp(prefix="lk-idp-duel-")), WorkerModel(), pin_cores()[0])
     target.start()
     try:

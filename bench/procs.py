@@ -118,6 +118,20 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def wait_idle(pid: int, timeout: float = 20.0, every: float = 0.2, busy_share: float = 0.05) -> None:
+    """Until a process tree stops using the CPU: when wrk stops, the requests still in flight
+    are served all the same (sixteen sign-ins are seconds of argon2id), and what comes next
+    should not share the core with them."""
+    deadline = time.monotonic() + timeout
+    before = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(every)
+        now = cpu_seconds(pid)
+        if now - before < busy_share * every:
+            return
+        before = now
+
+
 class Sampler:
     """Peak tree RSS and CPU use of a server while a scenario runs."""
 

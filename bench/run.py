@@ -22,7 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
-from bench import floor, loadgen, report
+from bench import floor, loadgen, procs, report
 from bench.procs import Sampler
 from bench.targets import ROOT, LkIdp, Peer, WorkerModel, install_peer, peer_versions
 
@@ -71,6 +71,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=5,
         help="each scenario's time in this many slices, the servers taking turns (default 5)",
     )
+    parser.add_argument(
+        "--slice-warmup",
+        type=float,
+        default=1.0,
+        help="unmeasured seconds of load before each slice, with codes and tokens of its own (default 1)",
+    )
     parser.add_argument("--floor-seconds", type=float, default=5.0)
     parser.add_argument("--peer-version", default="9")
     parser.add_argument(
@@ -86,7 +92,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--render", default="", help="only print the table of a --json file, measure nothing")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.seconds, args.warmup, args.floor_seconds, args.slices = 1.0, 0.0, 1.0, 1
+        args.seconds, args.warmup, args.floor_seconds, args.slices, args.slice_warmup = 1.0, 0.0, 1.0, 1, 0.0
     args.slices = max(1, min(args.slices, int(args.seconds)))  # wrk runs whole seconds
     return args
 
@@ -142,28 +148,40 @@ def loads_for(target, access_token: str, feeds: dict[str, Path]) -> dict[str, lo
 
 def prepare(target, args, scenarios: list[str], workdir: Path) -> tuple[str, list[dict[str, Path]]]:
     """Codes through the real authorization endpoint; refresh tokens and one access token from
-    them. Each slice has codes and refresh tokens of its own: a slice's last answers are lost
-    when wrk stops, and a chain of rotations cannot go on from them."""
+    them. Each slice, and its warm-up, has codes and refresh tokens of its own: a run's last
+    answers are lost when wrk stops, and a chain of rotations cannot go on from them."""
     started = time.monotonic()
     session = target.signed_in_session()
-    per_slice = max(2 * args.connections, 16)
-    seeds = target.rp.token_sets(target.rp.codes(session, 1 + args.slices * per_slice))
-    n_codes = math.ceil(args.seconds * args.codes_per_second) if "code" in scenarios else 0
-    codes = target.rp.codes(session, n_codes) if n_codes else []
-    per_slice_codes = math.ceil(n_codes / args.slices)
+    runs = {"": args.seconds / args.slices}  # feed key prefix → the run's seconds
+    if args.slice_warmup > 0:
+        runs["warm "] = args.slice_warmup
+    per_run = max(2 * args.connections, 16)
+    seeds = iter(target.rp.token_sets(target.rp.codes(session, 1 + len(runs) * args.slices * per_run)))
+    access_token = next(seeds)["access_token"]
+    codes_of = {
+        run: math.ceil(s * args.codes_per_second) if "code" in scenarios else 0 for run, s in runs.items()
+    }
+    n_codes = args.slices * sum(codes_of.values())
+    codes = iter(target.rp.codes(session, n_codes) if n_codes else [])
     feeds = []
     for i in range(args.slices):
-        slice_feeds = {"code": workdir / f"codes-{i}.txt", "refresh": workdir / f"refresh-{i}.txt"}
-        refresh = seeds[1 + i * per_slice : 1 + (i + 1) * per_slice]
-        slice_feeds["refresh"].write_text("\n".join(s["refresh_token"] for s in refresh) + "\n")
-        slice_codes = codes[i * per_slice_codes : (i + 1) * per_slice_codes]
-        slice_feeds["code"].write_text("\n".join(slice_codes) + "\n" if slice_codes else "\n")
+        slice_feeds = {}
+        for run in runs:
+            stem = f"{run.strip() or 'measured'}-{i}"
+            slice_feeds[f"{run}code"] = workdir / f"codes-{stem}.txt"
+            slice_feeds[f"{run}refresh"] = workdir / f"refresh-{stem}.txt"
+            tokens = [next(seeds)["refresh_token"] for _ in range(per_run)]
+            slice_feeds[f"{run}refresh"].write_text("\n".join(tokens) + "\n")
+            slice_feeds[f"{run}code"].write_text(
+                "".join(f"{next(codes)}\n" for _ in range(codes_of[run])) or "\n"
+            )
         feeds.append(slice_feeds)
     print(
-        f"  prepared {n_codes} codes and {len(seeds)} token sets in {time.monotonic() - started:.1f} s",
+        f"  prepared {n_codes} codes and {1 + len(runs) * args.slices * per_run} token sets"
+        f" in {time.monotonic() - started:.1f} s",
         flush=True,
     )
-    return seeds[0]["access_token"], feeds
+    return access_token, feeds
 
 
 def measure_pair(targets, args, scenarios, wrk, cores) -> dict[str, dict[str, dict]]:
@@ -181,19 +199,28 @@ def measure_pair(targets, args, scenarios, wrk, cores) -> dict[str, dict[str, di
             target.start()
             print(f"{target.name} ({target.storage}) on {target.base_url}", flush=True)
             access_token, feeds = prepare(target, args, scenarios, target.workdir)
-            loads[target.name] = [loads_for(target, access_token, slice_feeds) for slice_feeds in feeds]
+            loads[target.name] = [
+                (
+                    loads_for(target, access_token, slice_feeds),
+                    loads_for(
+                        target,
+                        access_token,
+                        {"code": slice_feeds.get("warm code"), "refresh": slice_feeds.get("warm refresh")},
+                    ),
+                )
+                for slice_feeds in feeds
+            ]
         for scenario in scenarios:
-            taking_part = [target for target in targets if scenario in loads[target.name][0]]
+            taking_part = [target for target in targets if scenario in loads[target.name][0][0]]
             slices = 1 if scenario == "signin" else args.slices
             parts: dict[str, list[dict]] = {target.name: [] for target in taking_part}
             for i in range(slices):
                 for target in taking_part if i % 2 == 0 else reversed(taking_part):
-                    load = loads[target.name][i][scenario]
-                    first = i == 0
+                    load, warm = (chosen[scenario] for chosen in loads[target.name][i])
                     parts[target.name].append(
-                        measure_scenario(target, scenario, load, args, wrk, cores, first)
+                        measure_scenario(target, scenario, load, warm, args, wrk, cores, first=i == 0)
                     )
-                    time.sleep(0.3)
+                    procs.wait_idle(target.pid)
             for target in taking_part:
                 results[target.name][scenario] = combined(parts[target.name])
                 print(
@@ -230,12 +257,16 @@ def combined(parts: list[dict]) -> dict:
     return result
 
 
-def measure_scenario(target, scenario: str, load, args, wrk, cores, first: bool = True) -> dict:
-    """One slice of a scenario on one server (the first warms a static scenario up, and is
-    the one profiled)."""
+def measure_scenario(target, scenario: str, load, warm, args, wrk, cores, first: bool = True) -> dict:
+    """One slice of a scenario on one server, after an unmeasured run of `warm`: the server
+    sat idle while the other was loaded, and its first requests meet cold caches. The first
+    slice of a static scenario warms up longer (`--warmup`), and is the one profiled."""
     server_cpu, load_cpu = cores
-    if first and scenario in STATIC and args.warmup > 0:
-        loadgen.run(wrk, target.base_url, load, args.warmup, args.connections, args.wrk_threads, load_cpu)
+    warmup = args.warmup if first and scenario in STATIC else 0.0
+    if scenario != "signin":
+        warmup = max(warmup, args.slice_warmup)
+    if warmup > 0:
+        loadgen.run(wrk, target.base_url, warm, warmup, args.connections, args.wrk_threads, load_cpu)
     floor_before = None
     if scenario == "signin":
         # The floor is measured on the server's core right before and right after its sign-ins,
@@ -259,6 +290,7 @@ def measure_scenario(target, scenario: str, load, args, wrk, cores, first: bool 
         "cpu": sampled.cpu_share,
     }
     if floor_before:
+        procs.wait_idle(target.pid)  # the sign-ins still in flight
         result["floor"] = floor.around(floor_before, floor.measure(args.floor_seconds, server_cpu, str(ROOT)))
     return result
 
