@@ -50,7 +50,8 @@ def hold(pair: str, ready: Path, scenarios: list[str], seconds: float) -> None:
     target = LkIdp(pair, Path(tempfile.mkdtemp(prefix="lk-idp-duel-")), WorkerModel(), pin_cores()[0])
     target.start()
     try:
-        access_token, (feeds,) = prepare(target, args, scenarios, target.workdir)  # one slice
+        access_token, (slice_feeds,) = prepare(target, args, scenarios, target.workdir)  # one slice
+        feeds = slice_feeds["measured"]
         loads = {
             name: {**asdict(load), "feed": str(load.feed) if load.feed else None}
             for name, load in loads_for(target, access_token, feeds).items()

@@ -146,15 +146,17 @@ def loads_for(target, access_token: str, feeds: dict[str, Path]) -> dict[str, lo
     return loads
 
 
-def prepare(target, args, scenarios: list[str], workdir: Path) -> tuple[str, list[dict[str, Path]]]:
+def prepare(
+    target, args, scenarios: list[str], workdir: Path
+) -> tuple[str, list[dict[str, dict[str, Path]]]]:
     """Codes through the real authorization endpoint; refresh tokens and one access token from
     them. Each slice, and its warm-up, has codes and refresh tokens of its own: a run's last
     answers are lost when wrk stops, and a chain of rotations cannot go on from them."""
     started = time.monotonic()
     session = target.signed_in_session()
-    runs = {"": args.seconds / args.slices}  # feed key prefix → the run's seconds
+    runs = {"measured": args.seconds / args.slices}  # each slice's runs and their seconds
     if args.slice_warmup > 0:
-        runs["warm "] = args.slice_warmup
+        runs["warm"] = args.slice_warmup
     per_run = max(2 * args.connections, 16)
     seeds = iter(target.rp.token_sets(target.rp.codes(session, 1 + len(runs) * args.slices * per_run)))
     access_token = next(seeds)["access_token"]
@@ -167,14 +169,13 @@ def prepare(target, args, scenarios: list[str], workdir: Path) -> tuple[str, lis
     for i in range(args.slices):
         slice_feeds = {}
         for run in runs:
-            stem = f"{run.strip() or 'measured'}-{i}"
-            slice_feeds[f"{run}code"] = workdir / f"codes-{stem}.txt"
-            slice_feeds[f"{run}refresh"] = workdir / f"refresh-{stem}.txt"
+            run_feeds = slice_feeds[run] = {
+                "code": workdir / f"codes-{run}-{i}.txt",
+                "refresh": workdir / f"refresh-{run}-{i}.txt",
+            }
             tokens = [next(seeds)["refresh_token"] for _ in range(per_run)]
-            slice_feeds[f"{run}refresh"].write_text("\n".join(tokens) + "\n")
-            slice_feeds[f"{run}code"].write_text(
-                "".join(f"{next(codes)}\n" for _ in range(codes_of[run])) or "\n"
-            )
+            run_feeds["refresh"].write_text("\n".join(tokens) + "\n")
+            run_feeds["code"].write_text("".join(f"{next(codes)}\n" for _ in range(codes_of[run])) or "\n")
         feeds.append(slice_feeds)
     print(
         f"  prepared {n_codes} codes and {1 + len(runs) * args.slices * per_run} token sets"
@@ -200,23 +201,17 @@ def measure_pair(targets, args, scenarios, wrk, cores) -> dict[str, dict[str, di
             print(f"{target.name} ({target.storage}) on {target.base_url}", flush=True)
             access_token, feeds = prepare(target, args, scenarios, target.workdir)
             loads[target.name] = [
-                (
-                    loads_for(target, access_token, slice_feeds),
-                    loads_for(
-                        target,
-                        access_token,
-                        {"code": slice_feeds.get("warm code"), "refresh": slice_feeds.get("warm refresh")},
-                    ),
-                )
+                {run: loads_for(target, access_token, run_feeds) for run, run_feeds in slice_feeds.items()}
                 for slice_feeds in feeds
             ]
         for scenario in scenarios:
-            taking_part = [target for target in targets if scenario in loads[target.name][0][0]]
+            taking_part = [target for target in targets if scenario in loads[target.name][0]["measured"]]
             slices = 1 if scenario == "signin" else args.slices
             parts: dict[str, list[dict]] = {target.name: [] for target in taking_part}
             for i in range(slices):
                 for target in taking_part if i % 2 == 0 else reversed(taking_part):
-                    load, warm = (chosen[scenario] for chosen in loads[target.name][i])
+                    runs = loads[target.name][i]
+                    load, warm = runs["measured"][scenario], runs.get("warm", runs["measured"])[scenario]
                     parts[target.name].append(
                         measure_scenario(target, scenario, load, warm, args, wrk, cores, first=i == 0)
                     )

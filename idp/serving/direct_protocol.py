@@ -7,8 +7,9 @@ documents and the protocol lane) none of that is needed: their headers are this
 provider's own, and the answer is whole before a byte is sent. Such a request is
 answered in the connection's coroutine and written in one piece, after one check
 that no header name or value holds a CR, LF or NUL (JWKS: 43 → 26 µs of CPU a
-request, userinfo 140 → 128, docs/BENCHMARKS.md). Everything else, and every request while gunicorn's
-access log or a pre/post-request hook is on, takes gunicorn's own path unchanged.
+request, userinfo 140 → 128, docs/BENCHMARKS.md). Everything else, and every
+request while gunicorn's access log or a pre/post-request hook is on, takes
+gunicorn's own path unchanged.
 The keep-alive decision stays gunicorn's (`_will_close`), and so does the
 connection's loop: pipelining, max_requests, the keep-alive timer.
 """
