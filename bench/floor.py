@@ -62,8 +62,15 @@ def measure(seconds: float, cpu: int | None, cwd: str) -> dict:
 
 def around(before: dict, after: dict) -> dict:
     """One floor of two measurements taken either side of a run: their mean rate."""
-    per_second = (before["per_second"] + after["per_second"]) / 2
-    return {**before, "per_second": per_second, "ms": 1000 / per_second, "measured": [before, after]}
+    return mean([before, after])
+
+
+def mean(floors: list[dict]) -> dict:
+    """One floor of several measurements (each a floor of its own or a single probe): the mean
+    rate of every probe they hold."""
+    probes = [probe for each in floors for probe in each.get("measured", [each])]
+    per_second = sum(probe["per_second"] for probe in probes) / len(probes)
+    return {**probes[0], "per_second": per_second, "ms": 1000 / per_second, "measured": probes}
 
 
 def measure_rs256(seconds: float, cpu: int | None, cwd: str) -> dict:

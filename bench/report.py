@@ -233,8 +233,8 @@ def table(results: dict, floor: dict | None, meta: dict, markdown: bool = False)
     )
     if floor:
         lines.append(
-            f"argon2id floor (measured on the server's core just before and just after each sign-in run, "
-            "their mean; first): "
+            "argon2id floor (measured on the server's core just before and just after each of the "
+            "sign-in runs, the mean of all; first pair): "
             f"{floor['per_second']:.1f} verifications/s on one core "
             f"(t={floor['time_cost']}, m={floor['memory_cost']} KiB, p={floor['parallelism']}; "
             f"{floor['ms']:.1f} ms each). The peer has no password check: "

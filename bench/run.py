@@ -206,11 +206,11 @@ def measure_pair(targets, args, scenarios, wrk, cores) -> dict[str, dict[str, di
             ]
         for scenario in scenarios:
             taking_part = [target for target in targets if scenario in loads[target.name][0]["measured"]]
-            slices = 1 if scenario == "signin" else args.slices
+            slices = signin_slices(args) if scenario == "signin" else args.slices
             parts: dict[str, list[dict]] = {target.name: [] for target in taking_part}
             for i in range(slices):
                 for target in taking_part if i % 2 == 0 else reversed(taking_part):
-                    runs = loads[target.name][i]
+                    runs = loads[target.name][i % len(loads[target.name])]
                     load, warm = runs["measured"][scenario], runs.get("warm", runs["measured"])[scenario]
                     parts[target.name].append(
                         measure_scenario(target, scenario, load, warm, args, wrk, cores, first=i == 0)
@@ -226,6 +226,13 @@ def measure_pair(targets, args, scenarios, wrk, cores) -> dict[str, dict[str, di
             target.stop()
             target.cleanup()
     return results
+
+
+def signin_slices(args) -> int:
+    """Sign-in is measured in three runs of half the scenario time, each between two
+    measurements of its floor: on a machine whose speed drifts by several per cent within a
+    minute, one floor either side of one run missed the drift inside it. One in a smoke run."""
+    return 1 if args.slices == 1 else 3
 
 
 def combined(parts: list[dict]) -> dict:
@@ -247,6 +254,8 @@ def combined(parts: list[dict]) -> dict:
         "cpu": sum(part["cpu"] * part["seconds"] for part in parts) / seconds if seconds else 0.0,
         "slices": len(parts),
     }
+    if "floor" in parts[0]:
+        result["floor"] = floor.mean([part["floor"] for part in parts])
     del result["tail"]  # the first slice's: the merged p99 stands for all of them
     result["rps"] = max(requests - result["errors"], 0) / seconds if seconds else 0.0
     return result
@@ -268,7 +277,7 @@ def measure_scenario(target, scenario: str, load, warm, args, wrk, cores, first:
         # so that both see the same machine (a shared machine's load drifts within a run).
         floor_before = floor.measure(args.floor_seconds, server_cpu, str(ROOT))
     # A sign-in takes a whole argon2id hash: give even the smoke run time for a few.
-    seconds = max(args.seconds, 3.0) if scenario == "signin" else args.seconds / args.slices
+    seconds = max(args.seconds / 2, 3.0) if scenario == "signin" else args.seconds / args.slices
     profiler = _start_profile(target, scenario, args, seconds) if first else None
     with Sampler(target.pid) as sampled:
         measured = loadgen.run(

@@ -21,6 +21,8 @@ import asyncio
 from gunicorn.asgi import protocol as gunicorn_protocol
 from gunicorn.workers import gasgi
 
+from idp.serving import turns
+
 # What this class takes from gunicorn besides its public setting names (tests/ops/test_gunicorn.py
 # fails when an upgrade drops one).
 LEANS_ON = (
@@ -36,6 +38,8 @@ LEANS_ON = (
 
 
 class DirectProtocol(gunicorn_protocol.ASGIProtocol):
+    _last_answer = 0  # this connection's latest in turns.Turns.answered()
+
     async def _serve_http_request(self, request, sockname, peername):
         app = self.app
         if (
@@ -45,7 +49,9 @@ class DirectProtocol(gunicorn_protocol.ASGIProtocol):
             or self.log.access_log_enabled
         ):
             return await super()._serve_http_request(request, sockname, peername)
+        ordered = turns.of_running_loop()
         try:
+            await ordered.wait(self._last_answer)
             # a published document needs no scope: its answer is made before the request's
             answer = app.published_answer(request.path, request.method, request.headers_bytes)
             if answer is None:
@@ -59,6 +65,7 @@ class DirectProtocol(gunicorn_protocol.ASGIProtocol):
             return False
         if answer is None:
             return False  # it went away before its body was whole
+        self._last_answer = ordered.answered()
         status, headers, body = answer
         close = self._will_close(request, False)
         self._safe_write(self._response(request, status, headers, body, close))  # the client may be gone

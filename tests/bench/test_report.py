@@ -93,3 +93,14 @@ def test_the_floor_around_a_run_is_the_mean_rate_of_its_two_measurements():
     assert around["per_second"] == 4.5
     assert around["ms"] == 1000 / 4.5
     assert around["time_cost"] == 3 and around["measured"] == [before, after]
+
+
+def test_the_floor_of_several_runs_is_the_mean_of_every_measurement_they_hold():
+    probe = {"per_second": 5.0, "ms": 200.0, "time_cost": 3, "memory_cost": 65536, "parallelism": 1}
+    first = floor.around(probe, {**probe, "per_second": 4.0})
+    second = floor.around({**probe, "per_second": 4.4}, {**probe, "per_second": 4.6})
+
+    overall = floor.mean([first, second])
+
+    assert overall["per_second"] == (5.0 + 4.0 + 4.4 + 4.6) / 4
+    assert len(overall["measured"]) == 4 and overall["time_cost"] == 3
