@@ -49,12 +49,14 @@ class DirectProtocol(gunicorn_protocol.ASGIProtocol):
             or self.log.access_log_enabled
         ):
             return await super()._serve_http_request(request, sockname, peername)
-        ordered = turns.of_running_loop()
+        ordered = None
         try:
-            await ordered.wait(self._last_answer)
             # a published document needs no scope: its answer is made before the request's
             answer = app.published_answer(request.path, request.method, request.headers_bytes)
             if answer is None:
+                # the lane (a token request takes milliseconds): in the order of turns.py
+                ordered = turns.of_running_loop()
+                await ordered.wait(self._last_answer)
                 scope = self._build_http_scope(request, sockname, peername)
                 answer = await app.answer(scope, self._body_receiver.receive)
         except asyncio.CancelledError:
@@ -65,7 +67,8 @@ class DirectProtocol(gunicorn_protocol.ASGIProtocol):
             return False
         if answer is None:
             return False  # it went away before its body was whole
-        self._last_answer = ordered.answered()
+        if ordered is not None:
+            self._last_answer = ordered.answered()
         status, headers, body = answer
         close = self._will_close(request, False)
         self._safe_write(self._response(request, status, headers, body, close))  # the client may be gone
