@@ -5,10 +5,11 @@ Under load, each pass of the loop finds a dozen connections readable and answers
 them one after another. The kernel reports them in an order of its own. A
 connection whose answer went out after the loop last looked waits for the whole
 next pass, and the kernel then puts it at the end of the pass after that. Its
-requests waited two passes where the others waited one: the p99 of the token
-endpoint was 2.4 times its median (docs/BENCHMARKS.md). Here the requests that
-became ready together start in the order their connections were last answered,
-so each waits about one pass.
+requests waited two passes where the others waited one. With the token endpoint
+judged on the loop, its p99 was 2.4-2.9 times its median; in this order, 1.5-1.7
+(docs/BENCHMARKS.md, seventh session). Here the requests that became ready
+together start in the order their connections were last answered, so each waits
+about one pass.
 """
 
 from __future__ import annotations
