@@ -1,0 +1,79 @@
+"""WAL checkpoints of the embedded SQLite database, made by a thread of their own.
+
+SQLite checkpoints in whichever connection's commit pushes the WAL past
+`wal_autocheckpoint` pages: it copies every page the WAL holds into the database
+file and syncs both, tens to hundreds of milliseconds inside one request. On the
+event loop that stalls every connection the worker serves. Here one thread per
+process makes a PASSIVE checkpoint of each database it was told about once a
+second when its WAL has grown since the last one: it never waits for a reader or
+a writer and never blocks one, and the WAL stays about a second of writes long.
+The connections' own `wal_autocheckpoint` stays as the backstop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 1.0
+
+_lock = threading.Lock()
+_databases: dict[str, int] = {}  # path -> the WAL's mtime (ns) at its last checkpoint
+_thread_pid: int | None = None  # the process whose thread runs (a forked worker starts its own)
+
+
+def keep(path: str) -> None:
+    """Checkpoint the database file at `path` from now on, in this process."""
+    global _thread_pid
+    with _lock:
+        _databases.setdefault(path, 0)
+        if _thread_pid != os.getpid():
+            _thread_pid = os.getpid()
+            threading.Thread(target=_run, name="wal-checkpoints", daemon=True).start()
+
+
+def database_file(dbapi_connection) -> str:
+    """The file of a SQLite connection's main database; "" for one in memory."""
+    for _, name, file in dbapi_connection.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or ""
+    return ""
+
+
+def checkpoint_grown() -> None:
+    """One round: a checkpoint of each kept database whose WAL changed since its last one."""
+    with _lock:
+        databases = list(_databases.items())
+    for path, checkpointed in databases:
+        try:
+            grown = os.stat(path + "-wal").st_mtime_ns
+        except FileNotFoundError:
+            if not os.path.exists(path):
+                with _lock:
+                    _databases.pop(path, None)  # removed (a test's temporary database)
+            continue
+        if grown == checkpointed:
+            continue
+        try:
+            with contextlib.closing(sqlite3.connect(path, timeout=0)) as connection:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:  # another checkpoint under way; the next round retries
+            log.debug("WAL checkpoint skipped: %s", error)
+            continue
+        with _lock:
+            if path in _databases:
+                _databases[path] = grown
+
+
+def _run() -> None:
+    stop = threading.Event()  # never set: a daemon thread ends with its process
+    while not stop.wait(INTERVAL):
+        try:
+            checkpoint_grown()
+        except Exception:  # the backstop checkpoints meanwhile; this thread must not die
+            log.exception("WAL checkpoints failed")
