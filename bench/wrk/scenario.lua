@@ -106,9 +106,16 @@ function done(summary, latency, requests)
     duration = math.max(duration, active)
   end
   local e = summary.errors
-  -- the upper tail as [percentile, µs] pairs, so that slices of one scenario merge their p99
+  -- the upper tail as [percentile, µs] pairs, so that slices of one scenario merge their p99;
+  -- every 0.05 from 98 on: merged, a slice counts at its next point below (four latency records
+  -- of the server cut in five slices: with 98.75, 99, 99.25 … the merged p99 came 0.5-0.9 ms
+  -- above the true one, with these 0.1-0.9)
   local tail = {}
-  for _, p in ipairs({90, 95, 97, 98, 98.5, 98.75, 99, 99.25, 99.5, 99.75, 99.9}) do
+  for _, p in ipairs({90, 95, 97}) do
+    table.insert(tail, string.format("[%g,%d]", p, latency:percentile(p)))
+  end
+  for step = 0, 39 do
+    local p = 98 + step * 0.05
     table.insert(tail, string.format("[%g,%d]", p, latency:percentile(p)))
   end
   table.insert(tail, string.format("[100,%d]", latency.max))  -- wrk's percentile(100) is 0
