@@ -107,7 +107,7 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   -- the upper tail as [percentile, µs] pairs, so that slices of one scenario merge their p99;
-  -- every 0.05 from 98 on: merged, a slice counts at its next point below (four latency records
+  -- every 0.05 from 98 on: merged, a slice counts at its next point below (three latency records
   -- of the server cut in five slices: with 98.75, 99, 99.25 … the merged p99 came 0.5-0.9 ms
   -- above the true one, with these 0.1-0.9)
   local tail = {}

@@ -3,17 +3,9 @@
 Its Redis commands go over the loop's pipelined connection, its statements over
 the loop's own PostgreSQL connections (idp/db/loop_connections.py), and a cold ORM
 read (`services.blocking`: a client, an account or the keys not cached yet) to a
-thread, where it runs with the services of the thread path. Made once per loop.
-
-On SQLite the statements run right here, on the loop's thread: there is no
-asyncio driver, and none is needed. A statement of the token endpoint takes tens
-of µs on a local file, and it waits only while a page's transaction holds the
-write lock, for milliseconds. WAL checkpoints, which copy and sync the pages
-and would stall the loop for as long, are a thread's of their own
-(idp/db/wal_checkpoints.py). On the bridge's threads the same exchange cost
-about a fifth more CPU (the hop, the GIL taken back from the loop), and the
-requests were answered out of the order they came in: a request waited from 2
-to 60 ms for its thread and the GIL (docs/BENCHMARKS.md).
+thread, where it runs with the services of the thread path. Made once per loop,
+and only on PostgreSQL: SQLite has no asyncio driver, so there the token endpoint
+stays on the bridge's threads.
 """
 
 from __future__ import annotations
@@ -49,18 +41,15 @@ class LoopServices:
 
     @staticmethod
     def possible(base: services.Services) -> bool:
-        return base.engine is not None and base.engine.dialect.driver in ("psycopg", "pysqlite")
+        return base.engine is not None and base.engine.dialect.driver == "psycopg"
 
     def current(self) -> services.Services:
         """The services of a greenlet on the running loop."""
         loop = asyncio.get_running_loop()
         if self._made is None or self._made[0] is not loop:
-            engine = self.base.engine  # SQLite: its own pool, used from this thread
-            if engine.dialect.driver == "psycopg":
-                engine = _WaitingEngine(LoopConnections(engine, LOOP_CONNECTIONS))
             waiting = self.base.but(
                 store=self.base.store.waiting_on_loop(on_loop.wait),
-                engine=engine,
+                engine=_WaitingEngine(LoopConnections(self.base.engine, LOOP_CONNECTIONS)),
                 run_blocking=self._on_thread,
             )
             self._made = (loop, waiting)

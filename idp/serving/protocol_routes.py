@@ -70,7 +70,7 @@ class ProtocolLane:
         self.server = server
         self.body_limit = body_limit
         self.security_headers = security_headers  # what Flask's answers of JSON carry (idp/web/headers.py)
-        # on PostgreSQL and SQLite, what the loop can do without a thread (answer_on_loop)
+        # on PostgreSQL, what the loop can do without a thread (answer_on_loop)
         self.waiting = LoopServices(server.services) if LoopServices.possible(server.services) else None
 
     def answer(self, request: ProtocolRequest, oversized: bool = False) -> Answer:
@@ -90,14 +90,14 @@ class ProtocolLane:
     async def answer_on_loop(self, request: ProtocolRequest) -> Answer | None:
         """Judge and render one request on the event loop. When the store is all it reads
         (userinfo, an access token's introspection) its reads are made ahead, in one round
-        trip; otherwise it is judged in a greenlet whose round trips the loop awaits
-        (idp/serving/loop_services.py). None: it is answered on a thread (`answer`)."""
+        trip; otherwise, on PostgreSQL, it is judged in a greenlet whose round trips the loop
+        awaits (idp/serving/loop_services.py). None: it is answered on a thread (`answer`)."""
         started = time.perf_counter()
         route = ROUTES[request.path]
         if request.method not in route.methods:
             return None
         if route.authlib_endpoint is None and self.waiting is None:
-            return None  # the token endpoint with no database the loop can use: all on a thread
+            return None  # the token endpoint off PostgreSQL: nothing to read ahead, all on a thread
         oauth_request, refused = _authlib_request(request)
         if oauth_request is None:
             return self._finish(route, request, refused, started)
