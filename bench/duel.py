@@ -33,16 +33,17 @@ from bench.targets import LkIdp, WorkerModel
 DUEL_SCENARIOS = ("userinfo", "introspection", "jwks", "discovery", "code", "refresh")  # wrk's loads
 
 
-def hold(pair: str, ready: Path, scenarios: list[str], seconds: float) -> None:
-    """Start and prepare lk-idp of this tree, describe it in `ready`, serve until `ready`.stop."""
+def hold(pair: str, ready: Path, scenarios: list[str], seconds: float, rounds: int) -> None:
+    """Start and prepare lk-idp of this tree, describe it in `ready`, serve until `ready`.stop.
+    Each round has codes and refresh tokens of its own: a round redeems and rotates them."""
     args = parse_args(
         [
             "--scenarios",
             ",".join(scenarios),
             "--seconds",
-            str(seconds),
+            str(seconds * rounds),
             "--slices",
-            "1",
+            str(rounds),
             "--slice-warmup",
             "0",
         ]
@@ -50,12 +51,14 @@ def hold(pair: str, ready: Path, scenarios: list[str], seconds: float) -> None:
     target = LkIdp(pair, Path(tempfile.mkdtemp(prefix="lk-idp-duel-")), WorkerModel(), pin_cores()[0])
     target.start()
     try:
-        access_token, (slice_feeds,) = prepare(target, args, scenarios, target.workdir)  # one slice
-        feeds = slice_feeds["measured"]
-        loads = {
-            name: {**asdict(load), "feed": str(load.feed) if load.feed else None}
-            for name, load in loads_for(target, access_token, feeds).items()
-        }
+        access_token, feeds = prepare(target, args, scenarios, target.workdir)  # a slice a round
+        loads = [
+            {
+                name: {**asdict(load), "feed": str(load.feed) if load.feed else None}
+                for name, load in loads_for(target, access_token, round_feeds["measured"]).items()
+            }
+            for round_feeds in feeds
+        ]
         described = ready.with_suffix(".part")  # renamed whole: the driver never reads half of it
         described.write_text(json.dumps({"base_url": target.base_url, "pid": target.pid, "loads": loads}))
         described.rename(ready)
@@ -66,8 +69,8 @@ def hold(pair: str, ready: Path, scenarios: list[str], seconds: float) -> None:
         target.cleanup()
 
 
-def load_of(held: dict, scenario: str) -> loadgen.Load:
-    described = dict(held["loads"][scenario])
+def load_of(held: dict, scenario: str, round_number: int) -> loadgen.Load:
+    described = dict(held["loads"][round_number][scenario])
     described["feed"] = Path(described["feed"]) if described["feed"] else None
     return loadgen.Load(**described)
 
@@ -79,7 +82,8 @@ def duel(trees: list[Path], pair: str, scenarios: list[str], seconds: float, rou
     runner = (
         f"import runpy, sys; sys.argv[0] = {__file__!r}; runpy.run_path(sys.argv[0], run_name='__main__')"
     )
-    hold_args = ["--pair", pair, "--scenarios", ",".join(scenarios), "--seconds", str(seconds * rounds)]
+    hold_args = ["--pair", pair, "--scenarios", ",".join(scenarios), "--seconds", str(seconds)]
+    hold_args += ["--rounds", str(rounds)]
     holders = [
         subprocess.Popen(
             [sys.executable, "-c", runner, "--hold", str(path), *hold_args],
@@ -100,12 +104,12 @@ def duel(trees: list[Path], pair: str, scenarios: list[str], seconds: float, rou
         held = [json.loads(path.read_text()) for path in ready]
         wrk = loadgen.ensure_wrk()
         load_core = pin_cores()[1]
-        for _ in range(rounds):
+        for round_number in range(rounds):
             for scenario in scenarios:
                 measured: list = [None] * len(trees)
 
-                def run(i: int, scenario=scenario, measured=measured) -> None:
-                    load = load_of(held[i], scenario)
+                def run(i: int, scenario=scenario, measured=measured, round_number=round_number) -> None:
+                    load = load_of(held[i], scenario, round_number)
                     measured[i] = loadgen.run(wrk, held[i]["base_url"], load, seconds, 16, 2, load_core)
 
                 before = [procs.cpu_seconds(h["pid"]) for h in held]
@@ -140,7 +144,7 @@ def main(argv=None) -> int:
     parser.add_argument("--hold", type=Path, help=argparse.SUPPRESS)  # a tree's own server
     args = parser.parse_args(argv)
     if args.hold:
-        hold(args.pair, args.hold, args.scenarios.split(","), args.seconds)
+        hold(args.pair, args.hold, args.scenarios.split(","), args.seconds, args.rounds)
         return 0
     scenarios = [s for s in args.scenarios.split(",") if s]
     if len(args.trees) < 2 or not set(scenarios) <= set(DUEL_SCENARIOS):
