@@ -111,7 +111,7 @@ def _asgi_server(app, port: int):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-    application.pool.shutdown()
+    application.shutdown()
 
 
 KEEP_TABLES = {"client", "signing_key", "alembic_version"}

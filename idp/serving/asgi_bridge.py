@@ -120,6 +120,16 @@ class FlaskOnAsgi:
         settings = flask_app.extensions["idp"].settings
         self.trusted_proxies = proxies.networks(settings.trusted_proxies)
         self.pool = ThreadHop(threads or settings.request_threads, "flask")
+        # What the lane cannot answer on the loop (SQLite's token endpoint) has one thread of its
+        # own, in the order it came: among Flask's threads a token request waited 2-60 ms for a
+        # thread and the GIL, and the p99 of the memory pair's code exchange was 53 ms against 40
+        # (docs/BENCHMARKS.md, eighth session). A page's argon2id hash never holds it up.
+        self.lane_pool = ThreadHop(1, "lane")
+
+    def shutdown(self) -> None:
+        """Let the threads finish their calls in hand, then stop."""
+        self.pool.shutdown()
+        self.lane_pool.shutdown()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -166,7 +176,7 @@ class FlaskOnAsgi:
         )
         answer = None if size > len(body) else await self.lane.answer_on_loop(request)
         if answer is None:
-            answer = await self.pool.run(self.lane.answer, request, size > len(body))
+            answer = await self.lane_pool.run(self.lane.answer, request, size > len(body))
         return answer.status_code, answer.asgi_headers, answer.body
 
     async def _from_flask(self, scope, receive) -> tuple[int, list, bytes]:

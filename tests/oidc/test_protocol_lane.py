@@ -41,10 +41,10 @@ class CountingPool(ThreadHop):
 @pytest.fixture
 def bridge(app):
     bridge = FlaskOnAsgi(app, threads=1)
-    bridge.pool.shutdown()
-    bridge.pool = CountingPool()
+    bridge.shutdown()
+    bridge.pool, bridge.lane_pool = CountingPool(), CountingPool()
     yield bridge
-    bridge.pool.shutdown()
+    bridge.shutdown()
 
 
 def _token_scope():
@@ -73,7 +73,7 @@ def test_userinfo_and_an_access_tokens_introspection_are_answered_on_the_loop(fl
     assert headers["cache-control"] == "no-store"
     status, _, body = _introspect(bridge, tokens["access_token"])
     assert status == 200 and b'"active":true' in body
-    assert bridge.pool.handed == 0
+    assert bridge.pool.handed == bridge.lane_pool.handed == 0
 
 
 def test_what_needs_the_database_is_answered_on_a_thread_or_on_postgresql_in_a_greenlet(
@@ -85,7 +85,7 @@ def test_what_needs_the_database_is_answered_on_a_thread_or_on_postgresql_in_a_g
     assert status == 200 and flow.account["sub"] in body.decode()
     status, _, body = _introspect(bridge, tokens["refresh_token"], token_type_hint="refresh_token")
     assert status == 200 and b'"active":true' in body
-    assert bridge.pool.handed == (0 if backend.kind == "services" else 2)
+    assert (bridge.pool.handed, bridge.lane_pool.handed) == (0, 0 if backend.kind == "services" else 2)
 
 
 def test_a_bad_bearer_token_is_refused_as_rfc_6750_says_on_both_sides(flow, bridge, client):
@@ -111,7 +111,7 @@ def test_a_failed_client_authentication_is_counted(flow, bridge, app, backend):
         with app.app_context():
             assert failures.read("203.0.113.7").count == counted
     # the increment is a write: on PostgreSQL made in a greenlet on the loop, else on a thread
-    assert bridge.pool.handed == (0 if backend.kind == "services" else 2)
+    assert (bridge.pool.handed, bridge.lane_pool.handed) == (0, 0 if backend.kind == "services" else 2)
 
 
 def test_a_wrong_method_is_a_json_error(client):
@@ -159,7 +159,7 @@ def test_on_postgresql_the_token_endpoint_waits_on_the_loop_not_on_a_thread(flow
     status, again = _token(bridge, grant_type="authorization_code", **redemption)
     assert (status, again["error"]) == (400, "invalid_grant")
     assert _userinfo(bridge, rotated["access_token"])[0] == 401  # a reused code revokes its family
-    assert bridge.pool.handed == 0
+    assert bridge.pool.handed == bridge.lane_pool.handed == 0
     assert blocking == []
 
 

@@ -112,7 +112,7 @@ def test_the_token_endpoint_on_the_event_loop_answers_503_and_recovers(
     try:
         before, during, after = loop.run(outage())
     finally:
-        bridge.pool.shutdown()
+        bridge.shutdown()
     assert before[0] == 200
     status, headers, answer = during
     assert (status, answer["error"]) == (503, "temporarily_unavailable")
