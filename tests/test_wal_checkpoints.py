@@ -16,8 +16,7 @@ from tests.support.config import make_settings
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch):
-    monkeypatch.setattr(wal_checkpoints, "_databases", {})
+def database(tmp_path):
     path = str(tmp_path / "idp.sqlite")
     # held open as the app's pool holds its connections: the last one to close would checkpoint
     with contextlib.closing(sqlite3.connect(path)) as connection:
@@ -35,32 +34,37 @@ def _write_rows(path: str, count: int) -> None:
         connection.commit()
 
 
+# Each test keeps its own databases: the process's thread may be running (any embedded app
+# starts it) and must not checkpoint them between a test's steps.
+
+
 def test_a_round_copies_the_wal_of_a_kept_database_into_its_file(database):
-    wal_checkpoints.keep(database)
+    kept = {database: 0}
     _write_rows(database, 200)
     before = os.path.getsize(database)
-    wal_checkpoints.checkpoint_grown()
+    wal_checkpoints.checkpoint_grown(kept)
     assert os.path.getsize(database) > before + 200 * 500
 
 
 def test_a_wal_unchanged_since_the_last_checkpoint_is_left_alone(database, monkeypatch):
-    wal_checkpoints.keep(database)
+    kept = {database: 0}
     _write_rows(database, 10)
-    wal_checkpoints.checkpoint_grown()
+    wal_checkpoints.checkpoint_grown(kept)
+    assert kept[database] != 0
     made = []
     monkeypatch.setattr(wal_checkpoints.sqlite3, "connect", lambda *a, **k: made.append(a))
-    wal_checkpoints.checkpoint_grown()
+    wal_checkpoints.checkpoint_grown(kept)
     assert made == []
 
 
 def test_a_removed_database_is_forgotten(database):
-    wal_checkpoints.keep(database)
+    kept = {database: 0}
     _write_rows(database, 10)
     for suffix in ("", "-wal", "-shm"):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(database + suffix)
-    wal_checkpoints.checkpoint_grown()
-    assert database not in wal_checkpoints._databases
+    wal_checkpoints.checkpoint_grown(kept)
+    assert kept == {}
     assert not os.path.exists(database)  # a round never creates the file again
 
 

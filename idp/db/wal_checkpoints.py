@@ -48,17 +48,19 @@ def database_file(dbapi_connection) -> str:
     return ""
 
 
-def checkpoint_grown() -> None:
-    """One round: a checkpoint of each kept database whose WAL changed since its last one."""
+def checkpoint_grown(kept: dict[str, int] | None = None) -> None:
+    """One round: a checkpoint of each kept database (`kept`: the thread's) whose WAL changed
+    since its last one."""
+    kept = _databases if kept is None else kept
     with _lock:
-        databases = list(_databases.items())
+        databases = list(kept.items())
     for path, checkpointed in databases:
         try:
             grown = os.stat(path + "-wal").st_mtime_ns
         except FileNotFoundError:
             if not os.path.exists(path):
                 with _lock:
-                    _databases.pop(path, None)  # removed (a test's temporary database)
+                    kept.pop(path, None)  # removed (a test's temporary database)
             continue
         if grown == checkpointed:
             continue
@@ -69,8 +71,8 @@ def checkpoint_grown() -> None:
             log.debug("WAL checkpoint skipped: %s", error)
             continue
         with _lock:
-            if path in _databases:
-                _databases[path] = grown
+            if path in kept:
+                kept[path] = grown
 
 
 def _run() -> None:
