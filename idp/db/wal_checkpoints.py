@@ -20,6 +20,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ def checkpoint_grown(kept: dict[str, int] | None = None) -> None:
 
 
 def _run() -> None:
-    stop = threading.Event()  # never set: a daemon thread ends with its process
-    while not stop.wait(INTERVAL):
+    while True:  # a daemon thread: it ends with its process
+        time.sleep(INTERVAL)
         try:
             checkpoint_grown()
         except Exception:  # the backstop checkpoints meanwhile; this thread must not die

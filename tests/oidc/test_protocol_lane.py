@@ -163,6 +163,19 @@ def test_on_postgresql_the_token_endpoint_waits_on_the_loop_not_on_a_thread(flow
     assert blocking == []
 
 
+def test_code_exchange_and_refresh_never_wait_for_flasks_threads(flow, bridge, backend):
+    """On SQLite they go to the lane's own thread; on PostgreSQL they stay on the loop."""
+    code = flow.code()
+    redemption = {"code": code, "redirect_uri": RP_CALLBACK, "code_verifier": flow.verifier}
+    status, issued = _token(bridge, grant_type="authorization_code", **redemption)
+    assert status == 200 and {"access_token", "refresh_token", "id_token"} <= issued.keys()
+    status, rotated = _token(bridge, grant_type="refresh_token", refresh_token=issued["refresh_token"])
+    assert status == 200 and rotated["refresh_token"] != issued["refresh_token"]
+    status, again = _token(bridge, grant_type="refresh_token", refresh_token=issued["refresh_token"])
+    assert (status, again["error"]) == (400, "invalid_grant")
+    assert (bridge.pool.handed, bridge.lane_pool.handed) == (0, 0 if backend.kind == "services" else 3)
+
+
 @pytest.mark.services
 def test_two_refreshes_of_one_token_at_once_on_one_loop_rotate_it_once(flow, bridge):
     issued = flow.exchange(flow.code()).json()
