@@ -6,12 +6,15 @@ seconds, so a rotation done by `lk-idp keys rotate` reaches every worker.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from datetime import timedelta
 from pathlib import Path
 
-from joserfc import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from idp.clock import clock, utcnow
@@ -168,10 +171,33 @@ class KeyRing:
 
 
 def sign(keyring: KeyRing, claims: dict, typ: str, alg: str = "RS256") -> str:
-    """A JWT signed with the active key of `alg`, naming its kid (rotation); None values left out."""
+    """A JWT signed with the active key of `alg`, naming its kid (rotation); None values left out.
+
+    The compact JWS (RFC 7515, section 7.1) is made here rather than by joserfc's jwt.encode,
+    whose header and claim checks cost a token response ~10 µs on top of the signature
+    (docs/BENCHMARKS.md, tenth session); what it signs is verified by joserfc in the tests."""
     key = keyring.signing_key(alg)
     header = {"alg": alg, "kid": key.kid, "typ": typ}
-    return jwt.encode(header, {k: v for k, v in claims.items() if v is not None}, key, [alg])
+    payload = {k: v for k, v in claims.items() if v is not None}
+    signing_input = _b64_json(header) + b"." + _b64_json(payload)
+    return (signing_input + b"." + _b64(_signature(key, alg, signing_input))).decode("ascii")
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _b64_json(value: dict) -> bytes:
+    return _b64(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _signature(key, alg: str, signing_input: bytes) -> bytes:
+    if alg == "RS256":
+        return key.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    if alg == "ES256":  # JWS wants r and s as two 32-byte numbers, not DER (RFC 7518, 3.4)
+        r, s = decode_dss_signature(key.private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    raise ValueError(f"unsupported algorithm {alg}")
 
 
 def _is_ec(pem: bytes) -> bool:

@@ -4,8 +4,8 @@ gunicorn's gthread worker spends ~115 µs of Python per request on its own
 connection handling, more than a userinfo request spends in Redis. Its ASGI
 worker (an asyncio loop, uvloop and the C HTTP parser when installed) spends
 about a third of that. This bridge lets the unchanged WSGI app run there:
-discovery and JWKS are answered on the loop, everything else is one hop to a
-thread of a fixed pool, where Flask runs exactly as under gthread.
+discovery, JWKS and the protocol lane are answered on the loop, everything else
+is one hop to a thread of a fixed pool, where Flask runs exactly as under gthread.
 
 Each request body is read whole before Flask sees it, up to BODY_LIMIT (beyond
 it Flask is told the size and answers 413, as it does under gthread through
@@ -120,16 +120,10 @@ class FlaskOnAsgi:
         settings = flask_app.extensions["idp"].settings
         self.trusted_proxies = proxies.networks(settings.trusted_proxies)
         self.pool = ThreadHop(threads or settings.request_threads, "flask")
-        # What the lane cannot answer on the loop (SQLite's token endpoint) has one thread of its
-        # own, in the order it came: among Flask's threads a token request waited 2-60 ms for a
-        # thread and the GIL, and the p99 of the memory pair's code exchange was 53 ms against 40
-        # (docs/BENCHMARKS.md, eighth session). A page's argon2id hash never holds it up.
-        self.lane_pool = ThreadHop(1, "lane")
 
     def shutdown(self) -> None:
         """Let the threads finish their calls in hand, then stop."""
         self.pool.shutdown()
-        self.lane_pool.shutdown()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -174,9 +168,15 @@ class FlaskOnAsgi:
         request.client_address, request.scheme, request.host = proxies.forwarded(
             request.client_address, request.scheme, request.host, request.headers, self.trusted_proxies
         )
-        answer = None if size > len(body) else await self.lane.answer_on_loop(request)
+        oversized = size > len(body)
+        answer = None if oversized else await self.lane.answer_on_loop(request)
         if answer is None:
-            answer = await self.lane_pool.run(self.lane.answer, request, size > len(body))
+            # Refusals, and on SQLite whatever needs the database, are answered here on the loop's
+            # thread: SQLite's statements take tens of µs and its WAL checkpoints have a thread of
+            # their own (idp/db/wal_checkpoints.py), while a hop to a thread and back cost a code
+            # exchange 730-770 µs of CPU against 530-550 here (docs/BENCHMARKS.md, ninth session).
+            # Turns (idp/serving/turns.py) keep the requests in the order they came.
+            answer = self.lane.answer(request, oversized)
         return answer.status_code, answer.asgi_headers, answer.body
 
     async def _from_flask(self, scope, receive) -> tuple[int, list, bytes]:

@@ -5,7 +5,7 @@ the loop's own PostgreSQL connections (idp/db/loop_connections.py), and a cold O
 read (`services.blocking`: a client, an account or the keys not cached yet) to a
 thread, where it runs with the services of the thread path. Made once per loop,
 and only on PostgreSQL: SQLite has no asyncio driver, so there the token endpoint
-goes to the lane's own thread (idp/serving/asgi_bridge.py).
+is answered on the loop's thread as on any other (idp/serving/asgi_bridge.py).
 """
 
 from __future__ import annotations
