@@ -174,7 +174,7 @@ class FlaskOnAsgi:
             # Refusals, and on SQLite whatever needs the database, are answered here on the loop's
             # thread: SQLite's statements take tens of µs and its WAL checkpoints have a thread of
             # their own (idp/db/wal_checkpoints.py), while a hop to a thread and back cost a code
-            # exchange 730-770 µs of CPU against 530-550 here (docs/BENCHMARKS.md, ninth session).
+            # exchange 710-750 µs of CPU against 530-580 here (docs/BENCHMARKS.md, ninth session).
             # Turns (idp/serving/turns.py) keep the requests in the order they came.
             answer = self.lane.answer(request, oversized)
         return answer.status_code, answer.asgi_headers, answer.body

@@ -6,7 +6,7 @@ itself (docs/BENCHMARKS.md). Here they are answered from a `ProtocolRequest`
 (idp/serving/protocol_request.py) by Authlib's framework-agnostic server, with
 the same grants and hooks the pages' server uses, and rendered by
 idp/serving/protocol_render.py. Every worker class serves them through this one
-`ProtocolLane`: the ASGI bridge calls it from the event loop or a thread
+`ProtocolLane`: the ASGI bridge calls it on the event loop
 (idp/serving/asgi_bridge.py), the WSGI app (gthread, the test server) through
 `ProtocolLane.wsgi`. Each answer is counted and logged as Flask's are.
 """
@@ -74,7 +74,8 @@ class ProtocolLane:
         self.waiting = LoopServices(server.services) if LoopServices.possible(server.services) else None
 
     def answer(self, request: ProtocolRequest, oversized: bool = False) -> Answer:
-        """Judge and render one request, on a thread that may block."""
+        """Judge and render one request, its round trips made as it goes (they block: on SQLite
+        the bridge calls this on the loop's thread, the WSGI side on its request's)."""
         started = time.perf_counter()
         route = ROUTES[request.path]
         if request.method not in route.methods:
@@ -91,13 +92,13 @@ class ProtocolLane:
         """Judge and render one request on the event loop. When the store is all it reads
         (userinfo, an access token's introspection) its reads are made ahead, in one round
         trip; otherwise, on PostgreSQL, it is judged in a greenlet whose round trips the loop
-        awaits (idp/serving/loop_services.py). None: it is answered on a thread (`answer`)."""
+        awaits (idp/serving/loop_services.py). None: it is answered by `answer`."""
         started = time.perf_counter()
         route = ROUTES[request.path]
         if request.method not in route.methods:
             return None
         if route.authlib_endpoint is None and self.waiting is None:
-            return None  # the token endpoint off PostgreSQL: nothing to read ahead, all on a thread
+            return None  # the token endpoint off PostgreSQL: nothing to read ahead, all in `answer`
         oauth_request, refused = _authlib_request(request)
         if oauth_request is None:
             return self._finish(route, request, refused, started)

@@ -110,7 +110,7 @@ def test_a_failed_client_authentication_is_counted(flow, bridge, app):
         assert status == 401 and b'"invalid_client"' in answer
         with app.app_context():
             assert failures.read("203.0.113.7").count == counted
-    # the increment is a write: on PostgreSQL made in a greenlet on the loop, else on its thread
+    # the increment is a write: on PostgreSQL made in a greenlet on the loop, else in place there
     assert bridge.pool.handed == 0
 
 
