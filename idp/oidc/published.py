@@ -108,7 +108,7 @@ class PublishedDocuments:
             answer = prepared.not_modified
         else:
             answer = prepared.head if method == "HEAD" else prepared.full
-        metrics.record_request(endpoint, method, answer.status_code, time.perf_counter() - started)
+        metrics.TALLY.note(endpoint, method, answer.status_code, time.perf_counter() - started)
         return answer
 
     def __call__(self, environ, start_response):

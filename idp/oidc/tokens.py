@@ -14,13 +14,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+import orjson
 from sqlalchemy import String, bindparam, func, insert, select, update
 
 from idp.accounts import account_view
@@ -141,7 +141,7 @@ def find_access_token(token: str, with_account: bool = False) -> AccessTokenReco
         (raw, revoked), account = read.run(store()), UNREAD
     if raw is None or revoked is not None:
         return None
-    record = AccessTokenRecord(token, json.loads(raw), account)
+    record = AccessTokenRecord(token, orjson.loads(raw), account)
     return None if record.is_expired() else record
 
 

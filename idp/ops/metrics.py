@@ -13,12 +13,15 @@ packages own (the outbox depth) are registered collectors, read at scrape time.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hmac
 import ipaddress
 import logging
 import os
+import threading
 import time
+from collections import deque
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -121,6 +124,7 @@ def registered_collectors() -> tuple:
 
 
 def exposition() -> bytes:
+    TALLY.write()  # this process's figures are whole; another worker's are at most WRITE_EVERY late
     registry = CollectorRegistry(auto_describe=False)
     directory = multiprocess_dir()
     if directory:
@@ -174,6 +178,75 @@ def record_request(endpoint: str, method: str, status: int, seconds: float) -> N
     count, latency = _request_series(endpoint, method, status)
     count.inc()
     latency.observe(seconds)
+
+
+WRITE_EVERY = 0.5  # seconds a tallied request may wait before its samples are written
+
+
+class Tally:
+    """Requests counted as record_request counts them, their samples written together.
+
+    In multiprocess mode each sample is a locked write into a memory-mapped file, and a
+    request makes three (its count, its latency's sum and bucket): ~3.5 µs, as much as a
+    userinfo answer's JSON. What is answered without Flask (the protocol lane, the published
+    documents) is noted here instead (~0.1 µs) and written summed by label set, by a thread of this process every WRITE_EVERY seconds
+    and before this process answers a scrape."""
+
+    def __init__(self) -> None:
+        self._noted: deque = deque()  # append and popleft are atomic: any thread notes, one writes
+        self._writing = threading.Lock()
+        self._writer: threading.Thread | None = None
+        os.register_at_fork(after_in_child=self._forked)
+
+    def note(self, endpoint: str, method: str, status: int, seconds: float) -> None:
+        self._noted.append((endpoint, method, status, seconds))
+        if self._writer is None:
+            self._start_writer()
+
+    def write(self) -> None:
+        """Add what was noted to the series."""
+        with self._writing:
+            summed: dict[tuple, list] = {}
+            noted = self._noted
+            for _ in range(len(noted)):
+                endpoint, method, status, seconds = noted.popleft()
+                series = summed.get((endpoint, method, status))
+                if series is None:
+                    count, latency = _request_series(endpoint, method, status)
+                    series = summed[(endpoint, method, status)] = [count, latency, 0, 0.0, {}]
+                series[2] += 1
+                series[3] += seconds
+                bucket = bisect.bisect_left(series[1]._upper_bounds, seconds)  # le: the first bound ≥
+                series[4][bucket] = series[4].get(bucket, 0) + 1
+            for count, latency, requests, seconds, buckets in summed.values():
+                # what Histogram.observe writes, once per label set (tests/ops/test_metrics.py
+                # fails when prometheus_client names these otherwise)
+                count.inc(requests)
+                latency._sum.inc(seconds)
+                for bucket, observed in buckets.items():
+                    latency._buckets[bucket].inc(observed)
+
+    def _start_writer(self) -> None:
+        with self._writing:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_often, name="metrics-tally", daemon=True)
+                self._writer.start()
+
+    def _write_often(self) -> None:
+        while True:
+            time.sleep(WRITE_EVERY)
+            try:
+                self.write()
+            except Exception:  # a full disk under the multiprocess directory: the next turn tries again
+                log.exception("request metrics not written")
+
+    def _forked(self) -> None:
+        self._noted.clear()  # the parent's to write
+        self._writing = threading.Lock()
+        self._writer = None  # threads do not survive a fork
+
+
+TALLY = Tally()
 
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -8,9 +8,9 @@ with the request id every answer of this provider carries.
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 
+import orjson
 from authlib.consts import default_json_headers
 
 from idp.oidc.published import Answer
@@ -41,16 +41,13 @@ def too_many(retry_after: int) -> tuple:
     return 429, body, [*default_json_headers, ("Retry-After", str(retry_after))]
 
 
-# Made once: json.dumps with options other than its defaults builds a new encoder per call.
-_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
 _STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
 def render(status: int, body, headers: list[tuple[str, str]], request_id: str) -> Answer:
     """One answer of the lane: a dict body as JSON, a str or bytes body as it is."""
     if isinstance(body, dict):
-        payload = _to_json(body).encode()
+        payload = orjson.dumps(body)  # compact UTF-8, as json.dumps(ensure_ascii=False)
     elif isinstance(body, str):
         payload = body.encode()
     else:

@@ -170,7 +170,7 @@ class ProtocolLane:
 
     def _record(self, route: Route, request: ProtocolRequest, status: int, started: float) -> None:
         method = request.method if request.method in metrics.KNOWN_METHODS else "other"
-        metrics.record_request(route.endpoint, method, status, time.perf_counter() - started)
+        metrics.TALLY.note(route.endpoint, method, status, time.perf_counter() - started)
         logging_setup.access_record(
             request.request_id, request.method, request.path, status, started, lambda: _client_id(request)
         )

@@ -189,3 +189,31 @@ def test_the_remembered_pid_is_renewed_in_a_forked_child():
     os.waitpid(child, 0)
     assert remembered == actual != str(os.getpid())
     assert metrics._pid[0] == os.getpid()
+
+
+def test_the_tally_writes_the_samples_observe_would_have_written():
+    from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+
+    durations = [0.0004, 0.005, 0.0051, 0.3, 0.3, 20.0]
+    bounds = metrics.LATENCY._upper_bounds[:-1]  # without +Inf, which Histogram adds itself
+    reference = CollectorRegistry()
+    counted = Counter("ref_requests", "reference", registry=reference)
+    observed = Histogram("ref_seconds", "reference", buckets=bounds, registry=reference)
+    for seconds in durations:
+        metrics.TALLY.note("test.tally", "GET", 200, seconds)
+        counted.inc()
+        observed.observe(seconds)
+    labels = {"endpoint": "test.tally", "method": "GET", "status": "200"}
+
+    metrics.TALLY.write()  # its thread may have written some already: the sums are the same
+
+    assert REGISTRY.get_sample_value("lkidp_http_requests_total", labels) == len(durations)
+    for suffix in ("_count", "_sum"):
+        assert REGISTRY.get_sample_value(f"lkidp_http_request_duration_seconds{suffix}", labels) == (
+            pytest.approx(reference.get_sample_value(f"ref_seconds{suffix}"))
+        )
+    for bound in [*bounds, float("inf")]:
+        le = "+Inf" if bound == float("inf") else str(bound)
+        assert REGISTRY.get_sample_value(
+            "lkidp_http_request_duration_seconds_bucket", {**labels, "le": le}
+        ) == reference.get_sample_value("ref_seconds_bucket", {"le": le}), le
