@@ -189,8 +189,8 @@ class Tally:
     In multiprocess mode each sample is a locked write into a memory-mapped file, and a
     request makes three (its count, its latency's sum and bucket): ~3.5 µs, as much as a
     userinfo answer's JSON. What is answered without Flask (the protocol lane, the published
-    documents) is noted here instead (~0.1 µs) and written summed by label set, by a thread of this process every WRITE_EVERY seconds
-    and before this process answers a scrape."""
+    documents) is noted here instead (~0.1 µs) and written summed by label set, by a thread
+    of this process every WRITE_EVERY seconds and before this process answers a scrape."""
 
     def __init__(self) -> None:
         self._noted: deque = deque()  # append and popleft are atomic: any thread notes, one writes
