@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 
 from flows.delivery.outbox import enqueue_email, enqueue_sms
 from idp.db import db
@@ -192,8 +193,6 @@ def test_the_remembered_pid_is_renewed_in_a_forked_child():
 
 
 def test_the_tally_writes_the_samples_observe_would_have_written():
-    from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
-
     durations = [0.0004, 0.005, 0.0051, 0.3, 0.3, 20.0]
     bounds = metrics.LATENCY._upper_bounds[:-1]  # without +Inf, which Histogram adds itself
     reference = CollectorRegistry()
