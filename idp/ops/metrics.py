@@ -13,6 +13,7 @@ packages own (the outbox depth) are registered collectors, read at scrape time.
 
 from __future__ import annotations
 
+import atexit
 import bisect
 import functools
 import hmac
@@ -197,6 +198,7 @@ class Tally:
         self._writing = threading.Lock()
         self._writer: threading.Thread | None = None
         os.register_at_fork(after_in_child=self._forked)
+        atexit.register(self.write)  # a worker stopped gracefully leaves nothing unwritten
 
     def note(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         self._noted.append((endpoint, method, status, seconds))
