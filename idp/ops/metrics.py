@@ -198,7 +198,7 @@ class Tally:
         self._writing = threading.Lock()
         self._writer: threading.Thread | None = None
         os.register_at_fork(after_in_child=self._forked)
-        atexit.register(self.write)  # a worker stopped gracefully leaves nothing unwritten
+        atexit.register(self._write_logged)  # a worker stopped gracefully leaves nothing unwritten
 
     def note(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         self._noted.append((endpoint, method, status, seconds))
@@ -237,10 +237,13 @@ class Tally:
     def _write_often(self) -> None:
         while True:
             time.sleep(WRITE_EVERY)
-            try:
-                self.write()
-            except Exception:  # a full disk under the multiprocess directory: the next turn tries again
-                log.exception("request metrics not written")
+            self._write_logged()
+
+    def _write_logged(self) -> None:
+        try:
+            self.write()
+        except Exception:  # a full disk under the multiprocess directory: the next turn tries again
+            log.exception("request metrics not written")
 
     def _forked(self) -> None:
         self._noted.clear()  # the parent's to write
