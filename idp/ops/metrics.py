@@ -208,25 +208,17 @@ class Tally:
     def write(self) -> None:
         """Add what was noted to the series."""
         with self._writing:
-            summed: dict[tuple, list] = {}
+            summed: dict[tuple, _Summed] = {}
             noted = self._noted
             for _ in range(len(noted)):
                 endpoint, method, status, seconds = noted.popleft()
-                series = summed.get((endpoint, method, status))
+                labels = (endpoint, method, status)
+                series = summed.get(labels)
                 if series is None:
-                    count, latency = _request_series(endpoint, method, status)
-                    series = summed[(endpoint, method, status)] = [count, latency, 0, 0.0, {}]
-                series[2] += 1
-                series[3] += seconds
-                bucket = bisect.bisect_left(series[1]._upper_bounds, seconds)  # le: the first bound ≥
-                series[4][bucket] = series[4].get(bucket, 0) + 1
-            for count, latency, requests, seconds, buckets in summed.values():
-                # what Histogram.observe writes, once per label set (tests/ops/test_metrics.py
-                # fails when prometheus_client names these otherwise)
-                count.inc(requests)
-                latency._sum.inc(seconds)
-                for bucket, observed in buckets.items():
-                    latency._buckets[bucket].inc(observed)
+                    series = summed[labels] = _Summed(*_request_series(*labels))
+                series.add(seconds)
+            for series in summed.values():
+                series.write()
 
     def _start_writer(self) -> None:
         with self._writing:
@@ -249,6 +241,30 @@ class Tally:
         self._noted.clear()  # the parent's to write
         self._writing = threading.Lock()
         self._writer = None  # threads do not survive a fork
+
+
+class _Summed:
+    """One label set's requests of a Tally's turn: how many, their seconds, per latency bucket."""
+
+    __slots__ = ("count", "latency", "requests", "seconds", "buckets")
+
+    def __init__(self, count, latency) -> None:
+        self.count, self.latency = count, latency
+        self.requests, self.seconds, self.buckets = 0, 0.0, {}
+
+    def add(self, seconds: float) -> None:
+        self.requests += 1
+        self.seconds += seconds
+        bucket = bisect.bisect_left(self.latency._upper_bounds, seconds)  # le: the first bound ≥
+        self.buckets[bucket] = self.buckets.get(bucket, 0) + 1
+
+    def write(self) -> None:
+        # what Histogram.observe writes, once per label set (tests/ops/test_metrics.py fails
+        # when prometheus_client names these otherwise)
+        self.count.inc(self.requests)
+        self.latency._sum.inc(self.seconds)
+        for bucket, observed in self.buckets.items():
+            self.latency._buckets[bucket].inc(observed)
 
 
 TALLY = Tally()
