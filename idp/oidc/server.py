@@ -143,8 +143,8 @@ class CodeGrant(FamilyTokens, grants.AuthorizationCodeGrant):
         )
         try:
             failures.raise_if_waiting(failures.counted(counter))
-        except ratelimit.RateLimited:
-            raise self.server.refusal_after_failures(self.request) from None
+        except ratelimit.RateLimited as limited:
+            raise self.server.refusal_after_failures(self.request, limited) from None
         data = json.loads(raw) if raw is not None else None
         if data is None:
             used = chosen.get_json(marker[0])
@@ -406,6 +406,18 @@ class ProtocolResponse:
         self.headers = [(n, v) for n, v in self.headers if n.lower() != "location"] + [("Location", value)]
 
 
+class _ClientThrottled(InvalidClientError):
+    """invalid_client while an address waits out its failed client authentications, with
+    when it may try again (RFC 9110 Retry-After), as every other limit of this provider says."""
+
+    def __init__(self, retry_after: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.retry_after = retry_after
+
+    def get_headers(self):
+        return [*super().get_headers(), ("Retry-After", str(self.retry_after))]
+
+
 class Server(AuthorizationServer):
     """Authlib's framework-agnostic server: it is handed Authlib requests (built by the protocol
     lane from the ASGI scope or WSGI environ, or by the pages from Flask's request, each with the
@@ -441,12 +453,13 @@ class Server(AuthorizationServer):
                     failures.check(address)  # not read yet
                 failures.fail(address)
                 raise
-        except ratelimit.RateLimited:
-            raise self.refusal_after_failures(request) from None
+        except ratelimit.RateLimited as limited:
+            raise self.refusal_after_failures(request, limited) from None
 
     @staticmethod
-    def refusal_after_failures(request) -> InvalidClientError:
-        return InvalidClientError(
+    def refusal_after_failures(request, limited: ratelimit.RateLimited) -> InvalidClientError:
+        return _ClientThrottled(
+            limited.retry_after,
             description="Too many failed client authentications; try again later.",
             status_code=401 if "Authorization" in request.headers else 400,
         )

@@ -196,10 +196,15 @@ def test_guessing_a_client_secret_is_throttled(flow, app):
     limit = app.extensions["idp"].settings.client_auth_failures_per_window
     code = flow.code()
     for _ in range(limit):
-        assert flow.exchange("nothing", secret="guess").status_code == 401
+        failed = flow.exchange("nothing", secret="guess")
+        assert failed.status_code == 401
+        assert "Retry-After" not in failed.headers  # a wrong secret, not yet a wait
     refused = flow.exchange(code)  # even the right secret waits out the window
     assert refused.status_code == 401
     assert refused.json()["error"] == "invalid_client"
+    window = app.extensions["idp"].settings.login_attempt_window
+    assert 1 <= int(refused.headers["Retry-After"]) <= window
+    assert refused.headers["WWW-Authenticate"].startswith("Basic ")
 
 
 def test_a_fault_at_the_token_endpoint_answers_server_error_in_json(flow, monkeypatch):
