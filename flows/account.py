@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from flows import authenticator
+from flows import authenticator, device_names
 from flows.activation_link import deadline_text
 from flows.forms.second_factor import EndSessionForm
 from idp.accounts import second_factors
@@ -39,7 +39,7 @@ def _session_rows(person) -> list[dict]:
     """What the person sees of each session: device, when, which sites."""
     rows = []
     for sso in sso_session.of_account(person.account.id):
-        device = sso.user_agent or message("unknown_device")
+        device = device_names.describe(sso.user_agent) or sso.user_agent or message("unknown_device")
         signed_in_at = datetime_text(sso.created_at)
         rows.append(
             {
