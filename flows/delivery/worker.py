@@ -28,7 +28,9 @@ from idp.clock import utcnow
 from idp.db import db
 from idp.ops import metrics
 from idp.services import settings as current_settings
+from idp.sessions import sso_session
 from idp.settings import Settings
+from idp.store import StoreUnavailable
 
 log = logging.getLogger("idp.delivery")
 BATCH = 50
@@ -170,7 +172,12 @@ def deliver_due(now: datetime | None = None) -> int:
 
 
 def run_pass() -> int:
-    """One worker pass: deliver what is due, then drop messages past their retention."""
+    """One worker pass: end the sessions whose lifetime ran out (their relying parties'
+    logout tokens are queued), deliver what is due, then drop messages past their retention."""
+    try:
+        sso_session.end_expired()
+    except StoreUnavailable:  # the messages already queued still go
+        log.warning("expired sessions not ended this pass: the short-lived store is unavailable")
     sent = deliver_due()
     purge_finished(current_settings().delivery_retention)
     return sent

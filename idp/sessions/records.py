@@ -64,6 +64,11 @@ def secret_hash(secret: str) -> str:
 
 
 KEY_PREFIX = "sso:"  # a record's key: this and the sid
+# A record is kept this long past its expiry (load() no longer returns it), so that a sweep
+# can end it as a logout would (take_expired): its relying parties are told it ended.
+KEPT_EXPIRED = 24 * 3600
+EXPIRY_BUCKET = 60  # seconds: the sessions expiring in one minute are listed together
+SWEPT_KEY = "sso-swept-until"  # the first minute not swept yet
 
 
 def record_key(sid: str) -> str:
@@ -76,6 +81,15 @@ def _index(account_id: int) -> str:
 
 def _grants(sid: str) -> str:
     return f"sso-grants:{sid}"
+
+
+def _expiring(minute: int) -> str:
+    return f"sso-expiring:{minute}"
+
+
+def _kept_for(record: SsoSession, now: float) -> int:
+    """Seconds the store keeps a record's keys: its life left, and KEPT_EXPIRED after."""
+    return max(1, int(record.expires_at - now)) + KEPT_EXPIRED
 
 
 def load(store: Store, sid: str, now: float, stored: str | None | object = UNREAD) -> SsoSession | None:
@@ -91,7 +105,9 @@ def load(store: Store, sid: str, now: float, stored: str | None | object = UNREA
 
 
 def save(store: Store, record: SsoSession, now: float, session_ttl: int) -> None:
-    store.set_json(record_key(record.sid), asdict(record), max(1, int(record.expires_at - now)))
+    kept = _kept_for(record, now)
+    store.set_json(record_key(record.sid), asdict(record), kept)
+    store.add_member(_expiring(int(record.expires_at) // EXPIRY_BUCKET), record.sid, kept)
     # The index outlives every session in it: none lasts longer than session_ttl.
     store.add_member(_index(record.account_id), record.sid, session_ttl)
 
@@ -104,7 +120,7 @@ def add_grant(store: Store, sid: str, grant: str, now: float) -> None:
     """A token family issued in the session: it ends with the session."""
     record = load(store, sid, now)
     if record is not None:
-        store.add_member(_grants(sid), grant, max(1, int(record.expires_at - now)))
+        store.add_member(_grants(sid), grant, _kept_for(record, now))
 
 
 def of_account(store: Store, account_id: int, now: float) -> list[SsoSession]:
@@ -115,7 +131,34 @@ def of_account(store: Store, account_id: int, now: float) -> list[SsoSession]:
 
 def remove(store: Store, record: SsoSession) -> list[str]:
     """Delete the record; returns the grants issued in it."""
+    store.delete(record_key(record.sid))
+    return _remove_the_rest(store, record)
+
+
+def _remove_the_rest(store: Store, record: SsoSession) -> list[str]:
     grants = store.members(_grants(record.sid))
-    store.delete(record_key(record.sid), _grants(record.sid))
+    store.delete(_grants(record.sid))
     store.remove_member(_index(record.account_id), record.sid)
     return grants
+
+
+def take_expired(store: Store, now: float) -> list[tuple[SsoSession, list[str]]]:
+    """The sessions that expired in the minutes not swept yet, each removed with the grants
+    issued in it. Any number of sweepers may run: a record goes to the one whose GETDEL
+    finds it, and one a logout removed meanwhile to none."""
+    until = int(now) // EXPIRY_BUCKET  # the minutes before it are wholly past
+    oldest = until - KEPT_EXPIRED // EXPIRY_BUCKET  # older records are gone from the store
+    swept = store.get(SWEPT_KEY)
+    # No mark (a new store, or nobody swept for KEPT_EXPIRED): every minute a kept record
+    # may be listed in, once (~2 900 commands)
+    first = max(oldest, int(swept)) if swept else oldest
+    taken = []
+    for minute in range(first, until):
+        for sid in store.members(_expiring(minute)):
+            raw = store.getdel(record_key(sid))
+            if raw is not None:
+                record = SsoSession(**json.loads(raw))
+                taken.append((record, _remove_the_rest(store, record)))
+        store.delete(_expiring(minute))
+    store.set(SWEPT_KEY, str(until), KEPT_EXPIRED)
+    return taken

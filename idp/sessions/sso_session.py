@@ -7,8 +7,9 @@ A session can belong to an account that is not active yet: that is how a person
 who typed the SMS password goes on to change the password.
 
 Ending a session (logout, the account page, a password change, closing the
-cabinet) tells the listeners handed in at start-up: the protocol revokes the
-tokens issued in it, the delivery queues the back-channel logout tokens.
+cabinet, its lifetime running out) tells the listeners handed in at start-up: the
+protocol revokes the tokens issued in it, the delivery queues the back-channel
+logout tokens.
 """
 
 from __future__ import annotations
@@ -89,7 +90,19 @@ def remember_client(sso: SsoSession, client_id: str) -> None:
 
 def end_session(sso: SsoSession) -> None:
     """End one session, whichever browser holds it, and tell the listeners."""
-    grants = records.remove(store(), sso)
+    _tell_listeners(sso, records.remove(store(), sso))
+
+
+def end_expired() -> int:
+    """End the sessions whose lifetime ran out since the last call, as a logout ends them
+    (the delivery worker calls it before each pass); returns how many ended."""
+    ended = records.take_expired(store(), clock.time())
+    for sso, grants in ended:
+        _tell_listeners(sso, grants)
+    return len(ended)
+
+
+def _tell_listeners(sso: SsoSession, grants: list[str]) -> None:
     for listener in _on_end:
         listener(sso, grants)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flows.delivery.outbox import enqueue_sms
-from flows.delivery.worker import stop_in_process
+from flows.delivery.worker import run_pass, stop_in_process
 from idp.app import create_app
 from idp.db import db
+from idp.sessions import sso_session
+from idp.store import StoreUnavailable
 from tests.support.config import make_settings
 from tests.support.delivery import delivery_overrides
 
@@ -40,3 +42,24 @@ def test_embedded_worker_thread_delivers_after_first_request(
     finally:
         stop_in_process(app)
     assert not app.extensions["idp.delivery"]["thread"].is_alive()
+
+
+def test_each_pass_ends_the_expired_sessions_first(queue, delivery_app, sms_endpoint, monkeypatch):
+    passes = []
+    monkeypatch.setattr(sso_session, "end_expired", lambda: passes.append("swept"))
+    queue.sms(PHONE, "Пароль: 555666")
+    with delivery_app.app_context():
+        assert run_pass() == 1
+    assert passes == ["swept"]
+
+
+def test_a_pass_delivers_while_the_store_is_down(queue, delivery_app, sms_endpoint, monkeypatch, caplog):
+    def store_down():
+        raise StoreUnavailable("Redis went away")
+
+    monkeypatch.setattr(sso_session, "end_expired", store_down)
+    queue.sms(PHONE, "Пароль: 777888")
+    with delivery_app.app_context():
+        assert run_pass() == 1  # what is queued already goes out
+    assert sms_endpoint.texts_to(PHONE) == ["Пароль: 777888"]
+    assert "expired sessions not ended this pass" in caplog.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from oic.oic.message import BackChannelLogoutRequest
 from oic.utils.keyio import KeyJar
 
 from idp.clock import clock, utcnow
-from idp.sessions import records
+from idp.sessions import records, sso_session
 from tests.support.browserless import Person, redirect_params
 from tests.support.config import PORTAL, SITE
 from tests.support.relying_party import RelyingParty
@@ -90,6 +91,59 @@ def test_logout_at_one_ends_the_session_at_both(
         bearer = {"Authorization": "Bearer " + tokens["access_token"]}
         assert requests.get(rp.meta["userinfo_endpoint"], headers=bearer, timeout=5).status_code == 401
     assert deliver() == 0  # each relying party is told once
+
+
+def test_a_session_whose_lifetime_ran_out_ends_at_both_as_a_logout_would(
+    app, live_server, site, portal, make_account, logout_endpoints, deliver
+):
+    person = Person(live_server)
+    account = make_account()
+    site_tokens, portal_tokens = sign_in_both(person, account, site, portal)
+    sid = site.id_token_claims(site_tokens["id_token"])["sid"]
+    with app.app_context():
+        assert sso_session.end_expired() == 0  # alive
+    clock.advance(app.extensions["idp"].settings.session_ttl - 5)
+    with app.app_context():
+        assert sso_session.end_expired() == 0  # in its last seconds
+    clock.advance(5 + records.EXPIRY_BUCKET)  # its minute is wholly past
+    with app.app_context():
+        assert sso_session.end_expired() == 1
+        assert sso_session.end_expired() == 0  # ended once
+    queued_at = utcnow()
+    clock.reset()  # the logout tokens are signed now: pyoidc checks their iat against its own clock
+    assert deliver(queued_at) == 2
+    for rp, name in ((site, "site"), (portal, "portal")):
+        [form] = logout_endpoints.received(name)
+        claims = verified_logout_token(rp, form)
+        assert (claims["sid"], claims["sub"]) == (sid, account["sub"])
+    for rp, tokens in ((site, site_tokens), (portal, portal_tokens)):
+        assert rp.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert "/login" in person.get(portal.authorize_url()).headers["Location"]
+
+
+def test_a_session_logged_out_before_its_end_is_not_ended_again(
+    app, live_server, site, make_account, logout_endpoints, deliver
+):
+    person = Person(live_server)
+    tokens = site.tokens(site.sign_in(person, make_account())["code"])
+    log_out(person, site, tokens)
+    assert deliver() == 1
+    clock.advance(app.extensions["idp"].settings.session_ttl + records.EXPIRY_BUCKET)
+    with app.app_context():
+        assert sso_session.end_expired() == 0
+    assert deliver() == 0
+    assert len(logout_endpoints.received("site")) == 1
+
+
+def test_the_sweep_takes_each_expired_session_once_among_sweepers(app, live_server, site, make_account):
+    for _ in range(6):
+        site.sign_in(Person(live_server), make_account())
+    clock.advance(app.extensions["idp"].settings.session_ttl + records.EXPIRY_BUCKET)
+    store = app.extensions["idp"].store
+    with ThreadPoolExecutor(4) as sweepers:
+        taken = list(sweepers.map(lambda _: records.take_expired(store, clock.time()), range(4)))
+    sids = [sso.sid for batch in taken for sso, _ in batch]
+    assert len(sids) == len(set(sids)) == 6
 
 
 def test_a_failed_logout_delivery_is_retried(live_server, site, make_account, logout_endpoints, deliver):
