@@ -66,7 +66,7 @@ def secret_hash(secret: str) -> str:
 KEY_PREFIX = "sso:"  # a record's key: this and the sid
 # A record is kept this long past its expiry (load() no longer returns it), so that a sweep
 # can end it as a logout would (take_expired): its relying parties are told it ended.
-KEPT_EXPIRED = 24 * 3600
+KEPT_EXPIRED = 6 * 3600  # a worker down longer than this leaves sessions ended unannounced
 EXPIRY_BUCKET = 60  # seconds: the sessions expiring in one minute are listed together
 SWEPT_KEY = "sso-swept-until"  # the first minute not swept yet
 
@@ -150,7 +150,7 @@ def take_expired(store: Store, now: float) -> list[tuple[SsoSession, list[str]]]
     oldest = until - KEPT_EXPIRED // EXPIRY_BUCKET  # older records are gone from the store
     swept = store.get(SWEPT_KEY)
     # No mark (a new store, or nobody swept for KEPT_EXPIRED): every minute a kept record
-    # may be listed in, once (~2 900 commands)
+    # may be listed in, once (~700 commands)
     first = max(oldest, int(swept)) if swept else oldest
     taken = []
     for minute in range(first, until):
