@@ -8,6 +8,10 @@ normal password.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import secrets
+
 from flows import activation_link, sms_password
 from flows.delivery.outbox import enqueue_sms
 from idp.accounts.lifecycle import CONFIRMED, REGISTERED, activation_deadline, state
@@ -16,7 +20,7 @@ from idp.clock import utcnow
 from idp.db import db
 from idp.models import Account, audit
 from idp.ops import metrics
-from idp.services import settings
+from idp.services import settings, store
 from idp.web.messages import sms_text
 
 
@@ -29,28 +33,52 @@ def waits_for_sms_password(account: Account | None) -> bool:
     return current == REGISTERED or (current == CONFIRMED and account.password_changed_at is None)
 
 
-def send_password(account: Account, quietly: bool = False) -> None:
+PROOF_TTL = 24 * 3600  # longer than the SMS step of a registration takes
+
+
+def send_password(account: Account, quietly: bool = False, proven: bool = False) -> None:
     """Issue a new SMS password and queue it in the caller's transaction (see
-    sms_password.issue for `quietly`). The requester paid with sms_password.request."""
-    issued = sms_password.issue(sms_password.CONFIRM, account.sub, account.phone, quietly)
+    sms_password.issue for `quietly` and `proven`). The requester paid with sms_password.request."""
+    issued = sms_password.issue(sms_password.CONFIRM, account.sub, account.phone, quietly, proven)
     if issued is not None:
         enqueue_sms(account.phone, sms_text("confirm", code=issued.code))
 
 
-def resend(login: str, address: str | None) -> None:
+def _proof_key(proof: str) -> str:
+    return "sms-proof:" + hashlib.sha256(proof.encode()).hexdigest()[:32]
+
+
+def new_proof(created: Account | None) -> str:
+    """The registering browser's proof, for its SMS step: a stranger's «Отправить еще раз?» for
+    this login never spends what this browser may ask for. Every registration gets one, and
+    its first SMS counts on it, whether or not a cabinet was created (the e-mail or phone may
+    be taken): only the store knows which proofs name a cabinet."""
+    proof = secrets.token_urlsafe(24)
+    if created is not None:
+        store().set(_proof_key(proof), created.sub, PROOF_TTL)
+    with contextlib.suppress(sms_password.SmsPasswordError):
+        sms_password.allow_send(sms_password.proof_channel(proof))
+    return proof
+
+
+def resend(login: str, address: str | None, proof: str | None = None) -> None:
     """«Отправить еще раз?»: the same answer whether or not this login waits for an SMS
-    password, including the cooldown and the daily cap, so the form tells nobody who is registered."""
-    sms_password.request(login, address)
+    password, including the cooldown and the daily cap, so the form tells nobody who is
+    registered. With the registering browser's `proof`, counted on it instead of the login."""
+    counted_as = sms_password.proof_channel(proof) if proof else None
+    sms_password.request(login, address, counted_as=counted_as)
     account = find_by_login(login)
     if waits_for_sms_password(account):
-        send_password(account, quietly=True)
+        proven = proof is not None and store().get(_proof_key(proof)) == account.sub
+        send_password(account, quietly=True, proven=proven)
         db.session.commit()
 
 
-def resend_wait(login: str) -> int:
-    """Seconds until «Отправить еще раз?» works for this login: its cooldown is the login's,
+def resend_wait(login: str, proof: str | None = None) -> int:
+    """Seconds until «Отправить еще раз?» works: the cooldown of the proof, or of the login,
     never the phone's, so this tells nobody whether the login waits for an SMS password."""
-    return sms_password.cooldown_left(sms_password.CONFIRM, sms_password.login_channel(login))
+    channel = sms_password.proof_channel(proof) if proof else sms_password.login_channel(login)
+    return sms_password.cooldown_left(sms_password.CONFIRM, channel)
 
 
 def accept(account: Account, code: str) -> None:

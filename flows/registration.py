@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from flows import sms_step
+from flows import confirmation, sms_step
 from flows.enrolment import Evidence, register
 from flows.forms.registration import RegistrationForm
 from flows.login import client_ip, limit_per_ip
@@ -34,9 +34,9 @@ def submit():
     evidence = Evidence(channel="web", ip_address=client_ip(), user_agent=request.headers.get("User-Agent"))
     limit_per_ip("register-ip")
     try:
-        register(form.person(), form.consents(), evidence)
+        created = register(form.person(), form.consents(), evidence)
     except SmsPasswordError as exc:
         return _show(form.refuse_for(exc), 429)
     # The same answer whether a cabinet was created or the e-mail/phone was taken.
-    sms_step.start(form.email.checked, form.phone.checked)
+    sms_step.start(form.email.checked, form.phone.checked, confirmation.new_proof(created))
     return redirect(url_for("login.login_form", ia=form.ia.data, step="sms"))

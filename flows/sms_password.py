@@ -121,6 +121,11 @@ def login_channel(login: str) -> str:
     return "login:" + normal_login(login)
 
 
+def proof_channel(proof: str) -> str:
+    """The key the requests of a browser that registered are counted by (flows.confirmation)."""
+    return "proof:" + proof
+
+
 def cooldown_left(purpose: str, channel_key: str) -> int:
     """Seconds until another SMS of this purpose may be asked for on this key; 0 when now."""
     last = store().get(_cooldown_key(purpose, channel_key))
@@ -149,34 +154,43 @@ def allow_send(channel_key: str, purpose: str = CONFIRM) -> None:
 
 
 def request(
-    asked_for: str, address: str | None, also_for: tuple[str, ...] = (), purpose: str = CONFIRM
+    asked_for: str,
+    address: str | None,
+    also_for: tuple[str, ...] = (),
+    purpose: str = CONFIRM,
+    counted_as: str | None = None,
 ) -> None:
     """What every request for an SMS pays, whether or not one goes out, so that the answer
     never tells whether a cabinet exists: the requester's budgets and the global one, then
     the cooldown and daily cap of the login asked for (in its normal spelling, never the
     phone it may lead to). Logins in `also_for` are counted the same but never refuse (a
-    registration asks for its phone, and starts the e-mail's cooldown too). Raises
-    RateLimited when the requester's budget is spent, SmsPasswordError otherwise."""
+    registration asks for its phone, and starts the e-mail's cooldown too). `counted_as`, a
+    channel, counts the request there instead of on the login's (a registering browser's
+    proof). Raises RateLimited when the requester's budget is spent, SmsPasswordError otherwise."""
     spent = sms_budget.check_requester(address)
     if spent is not None:
         if spent.everyone:
             raise SmsUnavailable(purpose=purpose)
         raise ratelimit.RateLimited(spent.retry_after)
-    allow_send(login_channel(asked_for), purpose)
+    allow_send(counted_as or login_channel(asked_for), purpose)
     for login in also_for:
         with contextlib.suppress(SmsPasswordError):
             allow_send(login_channel(login), purpose)
     sms_budget.spend_requester(address)
 
 
-def issue(purpose: str, subject: str, phone: str, quietly: bool = False) -> Issued | None:
+def issue(
+    purpose: str, subject: str, phone: str, quietly: bool = False, proven: bool = False
+) -> Issued | None:
     """A fresh code for this subject; any earlier one stops working. The caller sends it.
     The phone's own cooldown and daily cap raise ResendTooSoon / DailyCapReached, or with
     `quietly` (a login asked for by someone who has not proven the phone) return None: the
-    earlier code stays and the caller answers as if sent. A recovery code is counted apart,
-    so that strangers' recovery requests never spend the phone's daily cap. SmsUnavailable
-    when the number's range or all SMS are over budget."""
-    scope = "recover" if purpose == RECOVER else "phone"
+    earlier code stays and the caller answers as if sent. What such requests send is counted
+    apart, unless they are `proven` (by the browser that registered), and so is a recovery
+    code: strangers' requests never spend what the registration, the office and the person's
+    own browser may send. SmsUnavailable when the number's range or all SMS are over budget."""
+    asked_by_anyone = quietly and not proven
+    scope = "recover" if purpose == RECOVER else "phone-asked" if asked_by_anyone else "phone"
     try:
         allow_send(f"{scope}:{phone}", purpose)
     except SmsPasswordError:

@@ -22,14 +22,17 @@ from idp.web.messages import message
 
 bp = Blueprint("sms_step", __name__)
 TYPED_PHONE = "sms_step_phone"
+PROOF = "sms_step_proof"  # the registering browser's (flows.confirmation.new_proof)
 FAILURES = "sms-step-failures"  # the ratelimit.Limit counting wrong tries on this page, per login
 RESEND_STEP = 5  # seconds: the wait is stated rounded up to this
 
 
-def start(login: str, phone: str) -> None:
-    """Registration is done: the SMS page will speak of this login and this number."""
+def start(login: str, phone: str, proof: str) -> None:
+    """Registration is done: the SMS page will speak of this login and this number, and ask
+    for more SMS with this browser's proof."""
     remember_login(login)
     session[TYPED_PHONE] = phone
+    session[PROOF] = proof
 
 
 def new_form() -> SmsStepForm:
@@ -48,7 +51,7 @@ def _tries_left(login: str) -> int:
 def show(form: SmsStepForm, status: int = 200):
     """The SMS step for the login just registered."""
     login = session[PENDING_LOGIN]
-    wait = confirmation.resend_wait(login)
+    wait = confirmation.resend_wait(login, session.get(PROOF))
     limits = settings()
     return render_form(
         "sms_step.html",
@@ -96,7 +99,7 @@ def resend(form: SmsStepForm, login: str):
     """«Отправить еще раз?» on this page: a new password and a fresh count of tries."""
     limit_per_ip("sms-resend-ip")
     try:
-        confirmation.resend(login, client_ip())
+        confirmation.resend(login, client_ip(), session.get(PROOF))
     except SmsPasswordError as exc:
         return show(form.refuse_for(exc), 429)
     _failures().clear(login.lower())

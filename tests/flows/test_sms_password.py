@@ -140,3 +140,56 @@ def test_rules_without_a_request(app):
         sms_password.verify(sms_password.STEP_UP, "subject-1", issued.code)
         with pytest.raises(sms_password.CodeExpired):  # single use
             sms_password.verify(sms_password.STEP_UP, "subject-1", issued.code)
+
+
+def resend_on_the_sms_step(client):
+    return post_form(client, "/login?step=sms", "/login/sms/resend", {})
+
+
+def spend_the_logins_day(stranger, login=LOGIN):
+    """A stranger who knows the login presses «Отправить еще раз?» until the day's cap."""
+    while True:
+        clock.advance(61)
+        response = resend(stranger, login)
+        if response.status_code == 429 and MESSAGES["sms_daily_cap"] in text(response):
+            return
+
+
+def test_a_strangers_resends_never_spend_what_the_registering_browser_may_ask_for(
+    app, client, registered, outbox
+):
+    stranger = app.test_client()
+    spend_the_logins_day(stranger)
+    sent_by_then = len(outbox.messages("sms", PHONE_E164))
+    for _ in range(4):  # registration sent the first of this browser's five
+        clock.advance(61)
+        answer = resend_on_the_sms_step(client)
+        assert answer.status_code == 302, text(answer)
+        assert "notice=sms_resent" in answer.headers["Location"]
+    assert len(outbox.messages("sms", PHONE_E164)) == sent_by_then + 4
+    clock.advance(61)
+    capped = resend_on_the_sms_step(client)
+    assert capped.status_code == 429 and MESSAGES["sms_daily_cap"] in text(capped)
+
+
+def test_a_strangers_resends_send_no_more_than_the_phones_own_cap(app, registered, outbox):
+    spend_the_logins_day(app.test_client())
+    spend_the_logins_day(app.test_client(), PHONE_E164)  # the same phone by its other login
+    assert len(outbox.messages("sms", PHONE_E164)) == 1 + 5  # the registration's, then strangers' five
+
+
+def test_the_sms_step_of_a_taken_registration_answers_as_a_real_one(app, register, make_account, outbox):
+    taken = make_account()
+    pages = {}
+    for name, login in (("real", LOGIN), ("taken", taken["email"])):
+        browser = app.test_client()
+        assert post_form(browser, "/register", "/register", {**PERSON, "email": login}).status_code == 302
+        answers = []
+        for _ in range(6):
+            clock.advance(61)
+            answer = resend_on_the_sms_step(browser)
+            answers.append((answer.status_code, answer.headers.get("Location", "").split("?")[-1]))
+        pages[name] = answers
+        if name == "real":
+            assert len(outbox.messages("sms", PHONE_E164)) == 5
+    assert pages["real"] == pages["taken"]
