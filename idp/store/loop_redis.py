@@ -6,13 +6,14 @@ costs its encoding (hiredis's), its share of a socket write and the reply's pars
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 import hiredis
 from redis.connection import SSLConnection, parse_url
+
+from idp.store.lua_script import Script
 
 CONNECT_TIMEOUT = 2  # seconds, to find, reach and sign in to Redis
 REPLY_TIMEOUT = 2  # seconds, for the replies to a batch of commands
@@ -122,23 +123,6 @@ class _Connection(asyncio.Protocol):
                 future.set_exception(
                     LoopRedisError(f"connection to Redis lost ({exc or self._lost_because})")
                 )
-
-
-class Script:
-    """A Lua script, called by its SHA1; `LoopRedis.execute` sends the source when Redis lacks it."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()  # Redis names scripts so
-
-    def __call__(self, keys: list[str], args: list[str]) -> tuple:
-        """The command that runs the script on `keys` and `args`."""
-        return ("EVALSHA", self.sha, len(keys), *keys, *args)
-
-    def whole(self, command: tuple) -> tuple:
-        """`command` (made by this script) with the source instead of the SHA1, for a Redis
-        that does not know the script yet; EVAL also makes it known."""
-        return ("EVAL", self.source, *command[2:])
 
 
 class LoopRedis:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import redis
 from redis.exceptions import NoScriptError
 
-from idp.store.loop_redis import Script
+from idp.store.lua_script import Script
 
 _RETRIED = (redis.ConnectionError, redis.TimeoutError)
 

@@ -11,7 +11,8 @@ import redis
 from redis.sentinel import Sentinel
 
 from idp.store.base import Store, StoreRead, StoreUnavailable
-from idp.store.loop_redis import LoopRedis, LoopRedisError, Script
+from idp.store.loop_redis import LoopRedis, LoopRedisError
+from idp.store.lua_script import Script
 from idp.store.redis_direct import DirectCommands
 
 # A followed key is built inside the script, so it is not declared in KEYS: fine on one
