@@ -24,7 +24,10 @@ def gunicorn_server(backend, clients_file, app):
     if backend.kind != "services":
         pytest.skip("several workers need PostgreSQL and Redis; CI runs this with IDP_TEST_BACKEND=services")
     port = free_port()
-    values = setting_values(backend, port, clients_file, workers=3, bind=f"127.0.0.1:{port}")
+    # a worker holding the test's idle keep-alive connections stops after 5 s, not the default 30
+    values = setting_values(
+        backend, port, clients_file, workers=3, bind=f"127.0.0.1:{port}", graceful_timeout=5
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("IDP_")}
     env.update(
         {
@@ -53,7 +56,7 @@ def gunicorn_server(backend, clients_file, app):
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=30)
 
 
 def test_code_flow_across_workers(gunicorn_server, make_account):
