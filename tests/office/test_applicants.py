@@ -159,6 +159,24 @@ def test_resend_obeys_the_sms_limits(app, operator, register_applicant, outbox):
         ]
 
 
+def test_strangers_who_spent_the_logins_day_do_not_stop_the_office(app, operator, register_applicant, outbox):
+    client, _ = operator
+    register_applicant()
+    stranger = app.test_client()
+    while True:  # «Отправить еще раз?» for the applicant's e-mail until the day's cap
+        clock.advance(61)
+        asked = post_form(stranger, "/login", "/login/resend", {"login": APPLICANT["email"]})
+        if asked.status_code == 429:
+            assert MESSAGES["sms_daily_cap"] in text(asked)
+            break
+    sub = the_account(app).sub
+    sent_by_then = len(outbox.messages("sms", PHONE))
+    clock.advance(61)
+    resent = post_form(client, f"/staff/applicants/{sub}", f"/staff/applicants/{sub}/sms", {})
+    assert resent.status_code == 302
+    assert len(outbox.messages("sms", PHONE)) == sent_by_then + 1
+
+
 def test_resend_is_refused_for_a_cabinet_that_has_its_password(app, operator, make_account):
     client, _ = operator
     person = make_account()
