@@ -68,6 +68,33 @@ def test_a_removed_database_is_forgotten(database):
     assert not os.path.exists(database)  # a round never creates the file again
 
 
+def test_a_database_removed_between_the_wals_stat_and_the_checkpoint_is_not_made_again(database):
+    kept = {database: 0}
+    _write_rows(database, 10)
+    os.unlink(database)  # its WAL still there, as for a moment while a test's files go
+    wal_checkpoints.checkpoint_grown(kept)
+    assert not os.path.exists(database)
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(database + suffix)
+    wal_checkpoints.checkpoint_grown(kept)
+    assert kept == {}
+
+
+def test_a_path_with_characters_a_uri_escapes_is_checkpointed(tmp_path):
+    path = str(tmp_path / "lk idp#1?.sqlite")
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+        connection.execute("CREATE TABLE tokens (value TEXT)")
+        connection.commit()
+        kept = {path: 0}
+        _write_rows(path, 200)
+        before = os.path.getsize(path)
+        wal_checkpoints.checkpoint_grown(kept)
+        assert os.path.getsize(path) > before + 200 * 500
+
+
 def test_the_embedded_apps_database_is_kept(tmp_path, monkeypatch, server_port, clients_file):
     monkeypatch.setattr(wal_checkpoints, "_databases", {})
     embedded = backends.Backend("embedded", str(tmp_path))

@@ -21,6 +21,7 @@ import os
 import sqlite3
 import threading
 import time
+from urllib.parse import quote
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,9 @@ def checkpoint_grown(kept: dict[str, int] | None = None) -> None:
         if grown == checkpointed:
             continue
         try:
-            with contextlib.closing(sqlite3.connect(path, timeout=0)) as connection:
+            # mode=rw: a file removed since the stat above is not made again, empty
+            opened = sqlite3.connect(f"file:{quote(path)}?mode=rw", uri=True, timeout=0)
+            with contextlib.closing(opened) as connection:
                 connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
         except sqlite3.Error as error:  # another checkpoint under way; the next round retries
             log.debug("WAL checkpoint skipped: %s", error)
