@@ -8,7 +8,6 @@ normal password.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 
@@ -56,17 +55,21 @@ def new_proof(created: Account | None) -> str:
     proof = secrets.token_urlsafe(24)
     if created is not None:
         store().set(_proof_key(proof), created.sub, PROOF_TTL)
-    with contextlib.suppress(sms_password.SmsPasswordError):
-        sms_password.allow_send(sms_password.proof_channel(proof))
+    sms_password.allow_send(sms_password.proof_channel(proof))  # a new channel: never refuses
     return proof
+
+
+def _counted_on(login: str, proof: str | None) -> str:
+    """The channel a «Отправить еще раз?» is counted on: the registering browser's proof, or
+    the login asked for."""
+    return sms_password.proof_channel(proof) if proof else sms_password.login_channel(login)
 
 
 def resend(login: str, address: str | None, proof: str | None = None) -> None:
     """«Отправить еще раз?»: the same answer whether or not this login waits for an SMS
     password, including the cooldown and the daily cap, so the form tells nobody who is
     registered. With the registering browser's `proof`, counted on it instead of the login."""
-    counted_as = sms_password.proof_channel(proof) if proof else None
-    sms_password.request(login, address, counted_as=counted_as)
+    sms_password.request(login, address, counted_as=_counted_on(login, proof))
     account = find_by_login(login)
     if waits_for_sms_password(account):
         proven = proof is not None and store().get(_proof_key(proof)) == account.sub
@@ -77,8 +80,7 @@ def resend(login: str, address: str | None, proof: str | None = None) -> None:
 def resend_wait(login: str, proof: str | None = None) -> int:
     """Seconds until «Отправить еще раз?» works: the cooldown of the proof, or of the login,
     never the phone's, so this tells nobody whether the login waits for an SMS password."""
-    channel = sms_password.proof_channel(proof) if proof else sms_password.login_channel(login)
-    return sms_password.cooldown_left(sms_password.CONFIRM, channel)
+    return sms_password.cooldown_left(sms_password.CONFIRM, _counted_on(login, proof))
 
 
 def accept(account: Account, code: str) -> None:

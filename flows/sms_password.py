@@ -126,6 +126,11 @@ def proof_channel(proof: str) -> str:
     return "proof:" + proof
 
 
+def office_channel(subject: str) -> str:
+    """The key the office's requests for a cabinet are counted by (flows.office.applicants)."""
+    return "office:" + subject
+
+
 def cooldown_left(purpose: str, channel_key: str) -> int:
     """Seconds until another SMS of this purpose may be asked for on this key; 0 when now."""
     last = store().get(_cooldown_key(purpose, channel_key))
@@ -166,7 +171,8 @@ def request(
     phone it may lead to). Logins in `also_for` are counted the same but never refuse (a
     registration asks for its phone, and starts the e-mail's cooldown too). `counted_as`, a
     channel, counts the request there instead of on the login's (a registering browser's
-    proof). Raises RateLimited when the requester's budget is spent, SmsPasswordError otherwise."""
+    proof, the office). Raises RateLimited when the requester's budget is spent,
+    SmsPasswordError otherwise."""
     spent = sms_budget.check_requester(address)
     if spent is not None:
         if spent.everyone:

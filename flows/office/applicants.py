@@ -137,7 +137,7 @@ def resend_sms(account: Account, actor: Actor) -> None:
         # What «Отправить еще раз?» pays, counted on the cabinet's own office channel: strangers
         # who spent its login's day at /login/resend do not stop the office (an office has no
         # address budget). Then the phone's own limits, told to the operator.
-        sms_password.request(account.email, None, counted_as=f"office:{account.sub}")
+        sms_password.request(account.email, None, counted_as=sms_password.office_channel(account.sub))
         confirmation.send_password(account)
     except (NotWaitingForSms, SmsPasswordError) as exc:
         db.session.rollback()
