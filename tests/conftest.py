@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from idp.app import create_app
-from idp.clock import clock, utcnow
+from idp.clock import MOSCOW, clock, utcnow
 from idp.db import db
 from idp.models import Account
 from idp.oidc.clients import load_into_db
@@ -129,6 +130,17 @@ def clean_state(app):
         db.session.commit()
     yield
     clock.reset()
+
+
+@pytest.fixture
+def a_moscow_morning():
+    """Moves the clock to the next 09:00 in Moscow: a test that counts a day's SMS (a Moscow
+    calendar day) must not see midnight come while it runs, whenever the suite is run."""
+    now = clock.now().astimezone(MOSCOW)
+    morning = now.replace(hour=9, minute=0, second=0, microsecond=0)
+    if morning <= now:
+        morning += timedelta(days=1)
+    clock.advance((morning - now).total_seconds())
 
 
 @pytest.fixture

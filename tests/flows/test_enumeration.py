@@ -16,6 +16,8 @@ from idp.clock import clock
 from idp.settings import Settings
 from tests.support.registration import PERSON
 
+pytestmark = pytest.mark.usefixtures("a_moscow_morning")  # its SMS are counted by the day
+
 CSRF = re.compile(r'name="csrf_token" value="[^"]+"')
 KINDS = ("existing", "waiting", "unknown")
 TRIES = 30

@@ -11,6 +11,8 @@ from idp.web.messages import MESSAGES, message
 from tests.support.pages import post_form, text
 from tests.support.registration import PERSON, PHONE_E164
 
+pytestmark = pytest.mark.usefixtures("a_moscow_morning")  # its SMS are counted by the day
+
 LOGIN = PERSON["email"]
 
 

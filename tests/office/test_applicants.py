@@ -16,6 +16,8 @@ from idp.web.messages import MESSAGES
 from tests.support.office import audit_actions
 from tests.support.pages import post_form, text
 
+pytestmark = pytest.mark.usefixtures("a_moscow_morning")  # its SMS are counted by the day
+
 DAY = 24 * 3600
 # The company's published procedure, kept verbatim in the repository (docs/seed/), so that the
 # check needs nothing beside the checkout.
