@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import Blueprint, Response, render_template, request
 
@@ -11,6 +11,7 @@ from flows.office import audit
 from flows.office.audit import Actor
 from flows.office.forms import AuditFilterForm
 from flows.office.staff_session import AUDIT, staff_required
+from idp.clock import MOSCOW
 from idp.db import db
 
 bp = Blueprint("staff_audit", __name__, url_prefix="/staff")
@@ -18,7 +19,8 @@ bp = Blueprint("staff_audit", __name__, url_prefix="/staff")
 
 def _filters(form: AuditFilterForm) -> dict:
     def day_start(day):
-        return datetime.combine(day, time.min, tzinfo=UTC) if day else None
+        # The dates a supervisor types are the Moscow dates the table shows its times in.
+        return datetime.combine(day, time.min, tzinfo=MOSCOW) if day else None
 
     until = day_start(form.until.data)
     return {

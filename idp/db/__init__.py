@@ -1,5 +1,7 @@
 """Database handle, created once and bound in the app factory."""
 
+from datetime import UTC
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -26,6 +28,10 @@ class UTCDateTime(TypeDecorator):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        # SQLite keeps a datetime's fields and drops its zone: a Moscow midnight must be sent as UTC.
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
 
     def process_result_value(self, value, dialect):
         return as_utc(value) if value is not None else None

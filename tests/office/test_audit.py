@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, update
 
 from flows.office.models import StaffAuditRecord, StaffAuditRecordImmutable
-from idp.clock import clock
+from idp.clock import MOSCOW, clock
 from idp.db import db
 from tests.support.pages import text
 
@@ -49,10 +50,25 @@ def test_the_supervisor_filters_by_operator_cabinet_and_date(app, operator, make
     page = text(supervisor.get("/staff/audit", query_string={"actor": staff["login"]}))
     assert page.count("applicant.searched") == 1 and page.count("staff.signed_in") == 1
     assert "boss" not in page.split("<tbody>")[1]
-    today = clock.now().date().isoformat()
+    today = clock.now().astimezone(MOSCOW).date().isoformat()
     recent = text(supervisor.get("/staff/audit", query_string={"since": today, "until": today}))
     assert "applicant.searched" not in recent
     assert text(supervisor.get("/staff/audit", query_string={"account_sub": "none-such"})).count("<td>") == 0
+
+
+def test_the_dates_are_the_moscow_dates_the_table_shows(app, make_staff, staff_sign_in):
+    now = clock.now().astimezone(MOSCOW)
+    night = (now + timedelta(days=1)).replace(hour=1, minute=30, second=0, microsecond=0)
+    clock.advance((night - now).total_seconds())  # 01:30 in Moscow is 22:30 UTC of the day before
+    supervisor = app.test_client()
+    staff_sign_in(supervisor, make_staff("supervisor", login="boss"))
+
+    def sign_ins_on(day):
+        dates = {"since": day.isoformat(), "until": day.isoformat()}
+        return text(supervisor.get("/staff/audit", query_string=dates)).count("staff.signed_in")
+
+    assert sign_ins_on(night.date()) == 1
+    assert sign_ins_on(night.date() - timedelta(days=1)) == 0
 
 
 def test_the_csv_holds_who_when_where_what(app, operator, supervisor):
