@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flows.office.models import StaffAccount, StaffAuditRecord
+from idp.clock import MOSCOW
 from idp.db import db
 
 SIGNED_IN = "staff.signed_in"
@@ -95,7 +96,8 @@ def as_csv(rows: list[StaffAuditRecord]) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         details = ";".join(f"{k}={v}" for k, v in sorted(row.details.items()))
-        cells = [row.at.isoformat(), row.actor, row.ip_address, row.action, row.account_sub, details]
+        at = row.at.astimezone(MOSCOW).isoformat()  # with its offset: the page's times, unambiguous
+        cells = [at, row.actor, row.ip_address, row.action, row.account_sub, details]
         writer.writerow([_cell(value) for value in cells])
     return out.getvalue()
 
