@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,12 +12,12 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from idp.app import create_app
-from idp.clock import MOSCOW, clock, utcnow
+from idp.clock import clock, utcnow
 from idp.db import db
 from idp.models import Account
 from idp.oidc.clients import load_into_db
 from idp.serving.asgi_bridge import FlaskOnAsgi
-from tests.support import backends
+from tests.support import backends, moscow_clock
 from tests.support.config import clients_toml, make_settings
 from tests.support.net import free_port
 from tests.support.outbox import Outbox
@@ -136,11 +135,7 @@ def clean_state(app):
 def a_moscow_morning():
     """Moves the clock to the next 09:00 in Moscow: a test that counts a day's SMS (a Moscow
     calendar day) must not see midnight come while it runs, whenever the suite is run."""
-    now = clock.now().astimezone(MOSCOW)
-    morning = now.replace(hour=9, minute=0, second=0, microsecond=0)
-    if morning <= now:
-        morning += timedelta(days=1)
-    clock.advance((morning - now).total_seconds())
+    moscow_clock.advance_to(9)
 
 
 @pytest.fixture

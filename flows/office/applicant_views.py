@@ -12,16 +12,10 @@ from flows.office.audit import Actor
 from flows.office.forms import ApplicantForm
 from flows.office.staff_session import may, staff_required
 from flows.sms_password import SmsPasswordError
-from idp.clock import MOSCOW
 from idp.db import db
 from idp.web.messages import for_error, message
 
 bp = Blueprint("office", __name__, url_prefix="/staff")
-
-
-@bp.app_template_filter("moscow_time")
-def moscow_time(value) -> str:
-    return value.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
 
 
 @bp.app_context_processor

@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 from flows.office.models import StaffAuditRecord, StaffAuditRecordImmutable
 from idp.clock import MOSCOW, clock
 from idp.db import db
+from tests.support import moscow_clock
 from tests.support.pages import text
 
 
@@ -57,9 +58,7 @@ def test_the_supervisor_filters_by_operator_cabinet_and_date(app, operator, make
 
 
 def test_the_dates_are_the_moscow_dates_the_table_shows(app, make_staff, staff_sign_in):
-    now = clock.now().astimezone(MOSCOW)
-    night = (now + timedelta(days=1)).replace(hour=1, minute=30, second=0, microsecond=0)
-    clock.advance((night - now).total_seconds())  # 01:30 in Moscow is 22:30 UTC of the day before
+    night = moscow_clock.advance_to(1, 30)  # 01:30 in Moscow is 22:30 UTC of the day before
     supervisor = app.test_client()
     staff_sign_in(supervisor, make_staff("supervisor", login="boss"))
 
